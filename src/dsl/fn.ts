@@ -1,0 +1,70 @@
+/**
+ * Functional ops on expressions (like torch.nn.functional): typed shape in, typed shape out.
+ * Each builds IR nodes and checks shapes at run time with the same texts as the types.
+ */
+import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
+import type { AnyShapeErr, Shape } from '../types/shape.js'
+import { type Expr, expr } from './expr.js'
+import { mk } from './node.js'
+import type { BinaryOp, DType, UnaryOp } from './ops.js'
+
+/** An expression, or the type-level error text when the shapes do not fit. */
+export type Result<S, D extends DType = 'float32'> = S extends AnyShapeErr ? S : S extends Shape ? Expr<S, D> : never
+
+const un =
+  (op: UnaryOp) =>
+  <S extends Shape>(x: Expr<S, 'float32'>): Expr<S, 'float32'> =>
+    expr(mk(op, [x.node], {}))
+const bin =
+  <Op extends BinaryOp>(op: Op) =>
+  <A extends Shape, B extends Shape>(a: Expr<A, 'float32'>, b: Expr<B, 'float32'>): Result<Broadcast<A, B, Op>> =>
+    expr(mk(op, [a.node, b.node], {})) as never
+
+/** Elementwise ops: S -> S. @example sigmoid(x) */
+export const sigmoid = un('sigmoid')
+/** @example relu(x) */
+export const relu = un('relu')
+/** @example tanh(x) */
+export const tanh = un('tanh')
+/** @example exp(x) */
+export const exp = un('exp')
+/** @example log(x) */
+export const log = un('log')
+/** @example neg(x) */
+export const neg = un('neg')
+/** @example sqrt(x) */
+export const sqrt = un('sqrt')
+/** @example square(x) */
+export const square = un('square')
+
+/** Broadcasting binary ops: (A, B) -> broadcast(A, B); a non-broadcastable pair is a type error. @example add(x, b) */
+export const add = bin('add')
+/** @example sub(x, y) */
+export const sub = bin('sub')
+/** @example mul(x, y) */
+export const mul = bin('mul')
+/** @example div(x, y) */
+export const div = bin('div')
+
+/**
+ * Mean softmax cross-entropy of logits [N, C] against int32 class labels [N]: a scalar [].
+ *
+ * @example
+ * const loss = crossEntropy(lenet(x), intInput('y', ['N'])) // Expr<readonly []>
+ */
+export const crossEntropy = <L extends Shape, Y extends Shape>(logits: Expr<L, 'float32'>, labels: Expr<Y, 'int32'>): Result<CrossEntropyOut<L, Y>> =>
+  expr(mk('softmaxCrossEntropy', [logits.node, labels.node], {})) as never
+
+/**
+ * Sum over all elements: S -> [].
+ * @example sum(x)
+ */
+export const sum = <S extends Shape>(x: Expr<S, 'float32'>): Expr<readonly [], 'float32'> =>
+  expr(mk('sum', [x.node], { axes: x.shape.map((_, i) => i), keepDims: false }))
+
+/**
+ * Mean over all elements: S -> [].
+ * @example mean(x)
+ */
+export const mean = <S extends Shape>(x: Expr<S, 'float32'>): Expr<readonly [], 'float32'> =>
+  expr(mk('mean', [x.node], { axes: x.shape.map((_, i) => i), keepDims: false }))

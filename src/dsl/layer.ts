@@ -1,0 +1,143 @@
+/**
+ * Layers: pure values holding a configuration, the shapes of their parameters, a runtime shape rule and
+ * (in the types) the matching shape function. Applying a layer to an expression builds IR nodes; its
+ * parameters are leaves (`param` nodes) named by the layer's path, so a model is one expression tree and
+ * its parameters are a plain typed tree of host tensors created by an explicit `init(key)`.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Apply, ShapeFn } from '../types/fn.js'
+import type { Shape } from '../types/shape.js'
+import { type Expr, expr } from './expr.js'
+import { type Node, mk } from './node.js'
+import type { Initializer } from './ops.js'
+import { type Key, foldIn } from './random.js'
+import { type RShape, ShapeError } from './shape.js'
+import { type Tensor, initTensor } from './tensor.js'
+
+/** How one parameter is shaped and initialized. */
+export interface ParamSpec<S extends Shape = Shape> {
+  readonly shape: S
+  readonly init: Initializer
+  readonly fanIn: number
+  readonly fanOut: number
+}
+
+/** The parameter shapes of a layer, by name. */
+export type ParamShapes = { readonly [name: string]: Shape }
+
+/** A layer's parameters as host tensors, e.g. `{ weight: Tensor<[6, 1, 5, 5]>, bias: Tensor<[6]> }`. */
+export type Params<P extends ParamShapes> = { readonly [K in keyof P]: Tensor<P[K]> }
+
+/** A layer's parameters as expressions (leaves or any computed values). */
+export type ParamExprs<P extends ParamShapes> = { readonly [K in keyof P]: Expr<P[K]> }
+
+/** What the result of applying a shape function becomes: an expression, or the error text itself. */
+export type Out<O> = O extends Shape ? Expr<O, 'float32'> : O
+
+/**
+ * A layer with shape function `F` and parameter shapes `P`. It is callable: `layer(x)` builds the layer's
+ * nodes over `x` with parameter leaves named `<layer.name>.<param>`.
+ */
+export interface Layer<F extends ShapeFn = ShapeFn, P extends ParamShapes = ParamShapes> {
+  <S extends Shape>(x: Expr<S>): Out<Apply<F, S>>
+  /** The PyTorch-style class name shown in summaries, e.g. `Conv2d`. */
+  readonly kind: string
+  /** The default prefix of its parameter leaves. */
+  readonly name: string
+  /** A one-line description, e.g. `Conv2d(1, 6, kernel_size=(5, 5), padding=(2, 2))`. */
+  readonly describe: string
+  readonly params: { readonly [K in keyof P]: ParamSpec<P[K]> }
+  /** The runtime shape rule: the same shapes and error texts as the type-level `F`. */
+  outShape(input: RShape): E.Either<ShapeError, RShape>
+  /** Builds the layer's nodes on `x` with the given parameter nodes (shape already checked). */
+  build(x: Node, params: { readonly [K in keyof P]: Node }): Node
+  /** A copy whose parameter leaves are named `<name>.<param>`. */
+  named(name: string): Layer<F, P>
+  /** Phantom: the type-level shape function. */
+  readonly _fn?: F
+}
+
+/** Any layer. */
+export type AnyLayer = Layer<any, any>
+/** The shape function of a layer type. */
+export type FnOf<L> = L extends Layer<infer F, any> ? F : never
+/** The parameter shapes of a layer type. */
+export type ShapesOf<L> = L extends Layer<any, infer P> ? P : never
+
+/** What `defineLayer` needs: everything but the callable and `named`. */
+export interface LayerDef<P extends ParamShapes> {
+  readonly kind: string
+  readonly describe: string
+  readonly params: { readonly [K in keyof P]: ParamSpec<P[K]> }
+  outShape(input: RShape): E.Either<ShapeError, RShape>
+  build(x: Node, params: { readonly [K in keyof P]: Node }): Node
+}
+
+const counters = new Map<string, number>()
+const autoName = (kind: string): string => {
+  const n = counters.get(kind) ?? 0
+  counters.set(kind, n + 1)
+  return `${kind.toLowerCase()}${n}`
+}
+
+/** The parameter leaves of a layer named `prefix`. */
+export const paramLeaves = <P extends ParamShapes>(layer: LayerDef<P>, prefix: string): { readonly [K in keyof P]: Node } =>
+  Object.fromEntries(
+    Object.entries(layer.params).map(([k, spec]) => {
+      const s = spec as ParamSpec
+      return [k, mk('param', [], { name: prefix ? `${prefix}.${k}` : k, init: s.init, fanIn: s.fanIn, fanOut: s.fanOut }, s.shape, 'float32')]
+    }),
+  ) as { readonly [K in keyof P]: Node }
+
+/**
+ * Applies a layer to a node: checks the shape with the layer's own rule (so the error names the layer,
+ * as the type does) and builds its nodes. Throws `ShapeError`.
+ */
+export const applyNode = <P extends ParamShapes>(layer: LayerDef<P>, x: Node, params: { readonly [K in keyof P]: Node }): Node => {
+  const checked = layer.outShape(x.shape)
+  if (E.isLeft(checked)) throw checked.left
+  return layer.build(x, params)
+}
+
+/**
+ * Makes a callable layer from its definition.
+ *
+ * @example
+ * const l = defineLayer<IdentityFn, {}>({ kind: 'Sigmoid', describe: 'Sigmoid()', params: {},
+ *   outShape: E.right, build: (x) => mk('sigmoid', [x], {}) })
+ */
+export const defineLayer = <F extends ShapeFn, P extends ParamShapes>(def: LayerDef<P>, name = autoName(def.kind)): Layer<F, P> => {
+  const call = (x: Expr<Shape>) => expr(applyNode(def, x.node, paramLeaves(def, name)))
+  return Object.assign(call, { ...def, name, named: (n: string) => defineLayer<F, P>(def, n) }) as unknown as Layer<F, P>
+}
+
+/**
+ * Applies a layer with explicit parameter expressions (e.g. leaves of another naming, or constants).
+ *
+ * @example
+ * const y = applyLayer(linear(400, 120), { weight: w, bias: b }, x) // Expr<['N', 120]>
+ */
+export const applyLayer = <F extends ShapeFn, P extends ParamShapes, S extends Shape>(
+  layer: Layer<F, P>,
+  params: ParamExprs<P>,
+  x: Expr<S>,
+): Out<Apply<F, S>> =>
+  expr(applyNode(layer, x.node, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, (v as Expr).node])) as never)) as never
+
+/**
+ * Draws a layer's parameters from `key`; each parameter uses `foldIn(key, name)`, so adding a layer
+ * does not change the others' values.
+ */
+export const initLayer = <P extends ParamShapes>(layer: Layer<any, P>, k: Key): Params<P> =>
+  Object.fromEntries(
+    Object.entries(layer.params).map(([name, spec]) => {
+      const s = spec as ParamSpec
+      return [name, initTensor(foldIn(k, name), s.shape, s.init, s.fanIn, s.fanOut)]
+    }),
+  ) as Params<P>
+
+/** A ShapeError for a layer (runtime twin of the type-level `ShapeErr`). */
+export const layerError = (kind: string, detail: string, ...shapes: RShape[]): E.Either<ShapeError, never> =>
+  E.left(new ShapeError(kind, detail, shapes))
+
+export type { Tensor }

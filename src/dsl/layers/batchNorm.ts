@@ -1,0 +1,35 @@
+/** BatchNorm2d (training-mode statistics; PyTorch's nn.BatchNorm2d without running averages in the graph). */
+import * as E from 'fp-ts/lib/Either.js'
+import type { BatchNorm2dFn } from '../../types/rules/misc.js'
+import { type Layer, defineLayer, layerError } from '../layer.js'
+import { mk } from '../node.js'
+import { showShape } from '../shape.js'
+import type { Lit } from './config.js'
+
+/** The layer type of batchNorm2d(C). */
+export type BatchNorm2d<C extends number> = Layer<BatchNorm2dFn<C>, { readonly gamma: readonly [C]; readonly beta: readonly [C] }>
+
+/**
+ * Batch normalization over N, H, W per channel: [N, C, H, W] -> [N, C, H, W]. Parameters gamma [C], beta [C].
+ *
+ * @example
+ * sequential(input, conv2d(1, 6, { kernel: 5 }), batchNorm2d(6), relu())
+ */
+export const batchNorm2d = <const C extends number>(channels: Lit<C, 'batchNorm2d num_features'>, eps = 1e-5): BatchNorm2d<C> => {
+  const c = channels as number
+  return defineLayer({
+    kind: 'BatchNorm2d',
+    describe: `BatchNorm2d(${c}, eps=${eps})`,
+    params: {
+      gamma: { shape: [c] as const, init: 'ones', fanIn: c, fanOut: c },
+      beta: { shape: [c] as const, init: 'zeros', fanIn: c, fanOut: c },
+    },
+    outShape: (x) =>
+      x.length !== 4
+        ? layerError('batchNorm2d', `batchNorm2d expects a 4-D input [N, C, H, W] but got ${showShape(x)}`, x)
+        : typeof x[1] === 'number' && x[1] !== c
+          ? layerError('batchNorm2d', `batchNorm2d expects ${c} channels but got ${x[1]}`, x)
+          : E.right(x),
+    build: (x, p) => mk('batchNorm', [x, p.gamma, p.beta], { axis: 1, eps }),
+  }) as unknown as BatchNorm2d<C>
+}

@@ -1,0 +1,135 @@
+/**
+ * The primitive operations of the typegrad IR and their attributes.
+ * Every table keyed by `Op` (shape rules here, gradient rules and lowerings in src/compile) is typed
+ * `satisfies { [O in Op]: ... }`, so adding an op without its rules is a compile error.
+ */
+import type { RShape } from './shape.js'
+
+/** Spatial layout of 4-D image tensors: the API is NCHW (like PyTorch); tfjs kernels are NHWC. */
+export type Layout = 'NCHW' | 'NHWC'
+
+/** Explicit padding `[top, bottom, left, right]`. */
+export type Pad4 = readonly [number, number, number, number]
+/** `[height, width]` pairs: strides, dilations, kernel sizes. */
+export type Pair = readonly [number, number]
+
+/** Parameter initializers (fan-in/fan-out come from the parameter's shape). */
+export type Initializer =
+  | 'xavierUniform'
+  | 'xavierNormal'
+  | 'kaimingUniform'
+  | 'kaimingNormal'
+  | 'torchDefault'
+  | 'zeros'
+  | 'ones'
+
+/** Activations that fused kernels run after a conv or matMul. */
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh'
+
+export interface ConvAttrs {
+  readonly strides: Pair
+  readonly pad: Pad4
+  readonly dilations: Pair
+  /** NCHW: x [N,C,H,W], filter [O,I,KH,KW]. NHWC: x [N,H,W,C], filter [KH,KW,I,O] (tfjs). */
+  readonly layout: Layout
+}
+export interface PoolAttrs {
+  readonly kernel: Pair
+  readonly strides: Pair
+  readonly pad: Pad4
+  readonly layout: Layout
+}
+export interface ReduceAttrs {
+  readonly axes: readonly number[]
+  readonly keepDims: boolean
+}
+type None = Readonly<Record<never, never>>
+
+/** Attributes of each op. The keys of this interface are the ops. */
+export interface OpAttrs {
+  // leaves
+  /** A named graph input (data). */
+  input: { readonly name: string; readonly dtype: DType }
+  /** A named trainable parameter, with the initializer `init` uses. */
+  param: { readonly name: string; readonly init: Initializer; readonly fanIn: number; readonly fanOut: number }
+  /** A tensor filled with one value. */
+  fill: { readonly value: number }
+  // elementwise unary
+  neg: None
+  exp: None
+  log: None
+  sqrt: None
+  square: None
+  sigmoid: None
+  relu: None
+  tanh: None
+  // elementwise binary, numpy broadcasting
+  add: None
+  sub: None
+  mul: None
+  div: None
+  /** 1 where a > b else 0 (no gradient). */
+  greater: None
+  // linear algebra and images
+  /** [M,K] x [K,N] -> [M,N] (operands transposed first when asked). */
+  matMul: { readonly transposeA: boolean; readonly transposeB: boolean }
+  conv2d: ConvAttrs
+  avgPool2d: PoolAttrs
+  maxPool2d: PoolAttrs
+  // structure
+  reshape: { readonly shape: RShape }
+  transpose: { readonly perm: readonly number[] }
+  // reductions
+  sum: ReduceAttrs
+  mean: ReduceAttrs
+  max: ReduceAttrs
+  // nn
+  softmax: { readonly axis: number }
+  logSoftmax: { readonly axis: number }
+  /** Mean softmax cross-entropy of logits [B,C] against int labels [B]: a scalar []. */
+  softmaxCrossEntropy: None
+  /** Inverted dropout; `seed` makes the mask a pure function of the node. Identity when rate is 0. */
+  dropout: { readonly rate: number; readonly seed: number }
+  /** Training-mode batch normalization over all axes but `axis` (x, gamma, beta). */
+  batchNorm: { readonly axis: number; readonly eps: number }
+  // gradient primitives, emitted by autodiff and lowered per backend
+  /** dL/dfilter of conv2d(x, filter): inputs (x, dy). */
+  conv2dFilterGrad: ConvAttrs & { readonly filterShape: RShape }
+  /** dL/dx of conv2d(x, filter): inputs (dy, filter). */
+  conv2dInputGrad: ConvAttrs & { readonly inputShape: RShape }
+  /** dL/dx of avgPool2d: inputs (dy). */
+  avgPool2dGrad: PoolAttrs & { readonly inputShape: RShape }
+  /** dL/dx of maxPool2d: inputs (dy, x, y). */
+  maxPool2dGrad: PoolAttrs
+  /** dy * y * (1 - y) from the saved output y: inputs (y, dy). */
+  sigmoidGrad: None
+  /** dy where y > 0: inputs (y, dy). */
+  reluGrad: None
+  /** dy * (1 - y^2): inputs (y, dy). */
+  tanhGrad: None
+  /** d(mean CE)/dlogits = (softmax(logits) - onehot(labels)) * g / B: inputs (logits, labels, g). */
+  softmaxCrossEntropyGrad: None
+  /** Gradients of batchNorm w.r.t. (x, gamma, beta), stacked by `which`: inputs (x, gamma, dy). */
+  batchNormGrad: { readonly axis: number; readonly eps: number; readonly which: 'x' | 'gamma' | 'beta' }
+  /** Broadcast to `shape` (adjoint of a broadcasting binary op's reduction). */
+  broadcastTo: { readonly shape: RShape }
+  // fused kernels, introduced by the fusion pass
+  /** activation(conv2d(x, filter) + bias): inputs (x, filter, bias?). */
+  fusedConv2d: ConvAttrs & { readonly activation: Activation }
+  /** activation(matMul(a, b) + bias): inputs (a, b, bias?). */
+  fusedMatMul: { readonly transposeA: boolean; readonly transposeB: boolean; readonly activation: Activation }
+}
+
+/** Every primitive op name. */
+export type Op = keyof OpAttrs
+
+/** Element types of IR values. */
+export type DType = 'float32' | 'int32'
+
+/** The elementwise unary ops (shape and dtype preserved). */
+export const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'square', 'sigmoid', 'relu', 'tanh'] as const
+export type UnaryOp = (typeof unaryOps)[number]
+
+/** The broadcasting binary ops. */
+export const binaryOps = ['add', 'sub', 'mul', 'div', 'greater'] as const
+export type BinaryOp = (typeof binaryOps)[number]

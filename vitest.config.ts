@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // tfjs-core's ESM dist (gradients) is loaded by Node through the hook in
+    // src/runtime/backends/gradients.ts; letting vite transform its ~900 files costs ~5 s per file.
+    server: { deps: { external: [/@tensorflow\/tfjs-core\/dist\//] } },
+    typecheck: {
+      enabled: true,
+      include: ['test/**/*.test-d.ts'],
+      tsconfig: './tsconfig.json',
+    },
+  },
+})
