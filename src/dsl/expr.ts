@@ -7,7 +7,7 @@ import { type Node, mk } from './node.js'
 import type { DType } from './ops.js'
 
 /** An expression of shape `S` (dims are literals, symbolic names, or `number`). */
-export interface Expr<S extends Shape = Shape, D extends DType = DType> {
+export interface Expr<S extends Shape = Shape, D extends DType = 'float32'> {
   readonly node: Node
   /** The runtime shape; its type is `S`. */
   readonly shape: S

@@ -11,14 +11,17 @@ import type { BinaryOp, DType, UnaryOp } from './ops.js'
 /** An expression, or the type-level error text when the shapes do not fit. */
 export type Result<S, D extends DType = 'float32'> = S extends AnyShapeErr ? S : S extends Shape ? Expr<S, D> : never
 
+/** The parameter type of an operand: itself, or the error text when the result's shape is an error. */
+export type Checked<R, P> = R extends AnyShapeErr ? R : P
+
 const un =
   (op: UnaryOp) =>
   <S extends Shape>(x: Expr<S, 'float32'>): Expr<S, 'float32'> =>
     expr(mk(op, [x.node], {}))
 const bin =
   <Op extends BinaryOp>(op: Op) =>
-  <A extends Shape, B extends Shape>(a: Expr<A, 'float32'>, b: Expr<B, 'float32'>): Result<Broadcast<A, B, Op>> =>
-    expr(mk(op, [a.node, b.node], {})) as never
+  <A extends Shape, B extends Shape>(a: Expr<A, 'float32'>, b: Checked<Broadcast<A, B, Op>, Expr<B, 'float32'>>): Result<Broadcast<A, B, Op>> =>
+    expr(mk(op, [a.node, (b as Expr).node], {})) as never
 
 /** Elementwise ops: S -> S. @example sigmoid(x) */
 export const sigmoid = un('sigmoid')
@@ -52,8 +55,10 @@ export const div = bin('div')
  * @example
  * const loss = crossEntropy(lenet(x), intInput('y', ['N'])) // Expr<readonly []>
  */
-export const crossEntropy = <L extends Shape, Y extends Shape>(logits: Expr<L, 'float32'>, labels: Expr<Y, 'int32'>): Result<CrossEntropyOut<L, Y>> =>
-  expr(mk('softmaxCrossEntropy', [logits.node, labels.node], {})) as never
+export const crossEntropy = <L extends Shape, Y extends Shape>(
+  logits: Expr<L, 'float32'>,
+  labels: Checked<CrossEntropyOut<L, Y>, Expr<Y, 'int32'>>,
+): Result<CrossEntropyOut<L, Y>> => expr(mk('softmaxCrossEntropy', [logits.node, (labels as Expr<Y, 'int32'>).node], {})) as never
 
 /**
  * Sum over all elements: S -> [].

@@ -108,7 +108,9 @@ export const applyNode = <P extends ParamShapes>(layer: LayerDef<P>, x: Node, pa
  */
 export const defineLayer = <F extends ShapeFn, P extends ParamShapes>(def: LayerDef<P>, name = autoName(def.kind)): Layer<F, P> => {
   const call = (x: Expr<Shape>) => expr(applyNode(def, x.node, paramLeaves(def, name)))
-  return Object.assign(call, { ...def, name, named: (n: string) => defineLayer<F, P>(def, n) }) as unknown as Layer<F, P>
+  // A function's own `name` is read-only, so Object.assign cannot set it: define it instead.
+  Object.defineProperty(call, 'name', { value: name, enumerable: true })
+  return Object.assign(call, { ...def, named: (n: string) => defineLayer<F, P>(def, n) }) as unknown as Layer<F, P>
 }
 
 /**

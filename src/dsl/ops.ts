@@ -33,6 +33,13 @@ export interface ConvAttrs {
   /** NCHW: x [N,C,H,W], filter [O,I,KH,KW]. NHWC: x [N,H,W,C], filter [KH,KW,I,O] (tfjs). */
   readonly layout: Layout
 }
+/**
+ * Pooling windows. Padding never contributes: maxPool2d treats it as -Infinity, and avgPool2d averages
+ * over the window's non-padding elements only (PyTorch's count_include_pad=False; a window entirely in
+ * the padding gives 0). tfjs's forward avgPool kernels agree, but tfjs's own AvgPoolGrad divides by the
+ * full kernel area, so lowerings must not use it where padding is non-zero (src/compile/interpret is the
+ * reference). maxPool2dGrad sends each window's gradient to its first maximal element (row-major).
+ */
 export interface PoolAttrs {
   readonly kernel: Pair
   readonly strides: Pair
@@ -88,7 +95,11 @@ export interface OpAttrs {
   logSoftmax: { readonly axis: number }
   /** Mean softmax cross-entropy of logits [B,C] against int labels [B]: a scalar []. */
   softmaxCrossEntropy: None
-  /** Inverted dropout; `seed` makes the mask a pure function of the node. Identity when rate is 0. */
+  /**
+   * Inverted dropout; `seed` makes the mask a pure function of the node: element i of an n-element input
+   * is kept (scaled by 1 / (1 - rate)) when uniform(key(seed), n)[i] >= rate (see `dropoutScale` in
+   * src/compile/interpret). Identity when rate is 0.
+   */
   dropout: { readonly rate: number; readonly seed: number }
   /** Training-mode batch normalization over all axes but `axis` (x, gamma, beta). */
   batchNorm: { readonly axis: number; readonly eps: number }

@@ -19,10 +19,16 @@ type Outs<S, L extends readonly unknown[], Acc extends readonly unknown[] = []> 
   : Acc
 
 type At<T extends readonly unknown[], K> = K extends keyof T ? T[K] : never
+/** The error to report at layer K: its own failure, not one propagated from an earlier layer. */
+type Blame<S, K, O extends readonly unknown[]> =
+  At<O, K> extends AnyShapeErr ? (At<[S, ...O], K> extends AnyShapeErr ? false : At<O, K>) : false
 
-/** Each layer, or, in the place of the first layer that does not fit, the error text it is not assignable to. */
-export type CheckChain<S, L extends readonly unknown[], O extends readonly unknown[] = Outs<S, L>, I extends readonly unknown[] = [S, ...O]> = {
-  [K in keyof L]: At<O, K> extends AnyShapeErr ? (At<I, K> extends AnyShapeErr ? L[K] : At<O, K>) : L[K]
+/**
+ * Each layer, or, in the place of the first layer that does not fit, the error text it is not assignable to.
+ * (`L[K]` must appear literally in the template so TypeScript can infer `L` through this mapped type.)
+ */
+export type CheckChain<S, L extends readonly unknown[]> = {
+  [K in keyof L]: Blame<S, K, Outs<S, NoInfer<L>>> extends infer E extends AnyShapeErr ? E : L[K]
 }
 
 /** The output shape of a chain. */
@@ -41,7 +47,7 @@ export interface SummaryRow {
 }
 
 /** A checked chain of layers from input shape `In` to output shape `O`, with layers `L`. */
-export interface Sequential<In extends Shape, O, L extends readonly AnyLayer[]> {
+export interface Sequential<In extends Shape, O, L extends readonly unknown[]> {
   readonly inputShape: In
   readonly layers: L
   /** Phantom: the output shape (hover it in the editor). */
@@ -62,11 +68,11 @@ export interface Sequential<In extends Shape, O, L extends readonly AnyLayer[]> 
  * const y = mlp(input('x', ['N', 784]))          // Expr<readonly ['N', 10]>
  * const params = mlp.init(key(0))                 // params[0].weight: Tensor<readonly [256, 784]>
  */
-export const sequential = <const In extends Shape, const L extends readonly AnyLayer[]>(
+export const sequential = <const In extends Shape, const L extends readonly unknown[]>(
   inputShape: In,
   ...layers: CheckChain<In, L>
 ): Sequential<In, ChainOut<In, L>, L> => {
-  const ls = layers as unknown as L
+  const ls = layers as unknown as readonly AnyLayer[]
   const call = (x: Expr<In>) => {
     let node = x.node
     ls.forEach((l, i) => {
@@ -91,5 +97,5 @@ export const sequential = <const In extends Shape, const L extends readonly AnyL
 }
 
 /** Builds a sequential model on a fresh input named `name` (default 'x'). */
-export const applyToInput = <In extends Shape, O, L extends readonly AnyLayer[]>(model: Sequential<In, O, L>, name = 'x') =>
+export const applyToInput = <In extends Shape, O, L extends readonly unknown[]>(model: Sequential<In, O, L>, name = 'x') =>
   model(inputExpr(name, model.inputShape))

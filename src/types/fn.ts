@@ -6,7 +6,7 @@ import type { AnyShapeErr, Shape } from './shape.js'
 
 /** A shape function: `out` is a shape or a `ShapeErr`, computed from `in`. */
 export interface ShapeFn {
-  readonly in: Shape
+  readonly in: unknown
   readonly out: unknown
 }
 
@@ -20,8 +20,11 @@ export type Apply<F, S> = S extends AnyShapeErr ? S : F extends ShapeFn ? (F & {
 
 /** The identity shape function (elementwise layers). */
 export interface IdentityFn extends ShapeFn {
-  readonly out: this['in']
+  readonly out: In<this>
 }
 
 /** Runs a list of shape functions left to right. */
 export type ApplyAll<S, Fs extends readonly unknown[]> = Fs extends readonly [infer H, ...infer T] ? ApplyAll<Apply<H, S>, T> : S
+
+/** The input shape of a shape function, for use in its `out` (`In<this>`). */
+export type In<T extends ShapeFn> = T['in'] extends infer X extends Shape ? X : never

@@ -44,21 +44,27 @@ export type FormatNat<N extends string> = N extends '' ? '0' : Reverse<N>
 export type NatAdd<A extends string, B extends string, C extends Bit = '0', Acc extends string = ''> =
   B extends `${infer b extends Digit}${infer BR}`
     ? A extends `${infer a extends Digit}${infer AR}`
-      ? NatAdd<AR, BR, AddTable[C][a][b][0], `${Acc}${AddTable[C][a][b][1]}`>
+      ? NatAddStep<AR, BR, AddTable[C][a][b], Acc>
       : NatAdd<B, '', C, Acc> // A ran out first: swap so the longer rest is always A
     : C extends '0'
       ? `${Acc}${A}`
       : NatAdd<A, '1', '0', Acc> // propagate the last carry through the rest of A
 
+/** Loop body of NatAdd: takes the `[carry, unit]` pair of one digit position. */
+type NatAddStep<AR extends string, BR extends string, P extends [Bit, Digit], Acc extends string> = NatAdd<AR, BR, P[0], `${Acc}${P[1]}`>
+
 /** Difference `A - B` of two Nats; requires A >= B (else `never`). E.g. `NatSub<'01', '1'>` = `'9'`. */
 export type NatSub<A extends string, B extends string, C extends Bit = '0', Acc extends string = ''> =
   B extends `${infer b extends Digit}${infer BR}`
     ? A extends `${infer a extends Digit}${infer AR}`
-      ? NatSub<AR, BR, SubTable[C][a][b][0], `${Acc}${SubTable[C][a][b][1]}`>
+      ? NatSubStep<AR, BR, SubTable[C][a][b], Acc>
       : never
     : C extends '0'
       ? StripZeros<`${Acc}${A}`>
       : NatSub<A, '1', '0', Acc>
+
+/** Loop body of NatSub: takes the `[borrow, unit]` pair of one digit position. */
+type NatSubStep<AR extends string, BR extends string, P extends [Bit, Digit], Acc extends string> = NatSub<AR, BR, P[0], `${Acc}${P[1]}`>
 
 /**
  * Sign of `A - B` for two Nats as -1 | 0 | 1, e.g. `NatCmp<'01', '9'>` = `1`. Walks both from the units

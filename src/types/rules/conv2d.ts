@@ -1,5 +1,5 @@
 /** Type-level shape rules of conv2d and 2-D pooling (NCHW, as the API). Runtime twin: src/dsl/rules/image.ts. */
-import type { ShapeFn } from '../fn.js'
+import type { In, ShapeFn } from '../fn.js'
 import type { AnyShapeErr, DimsAgree, ShapeErr, ShowShape, Shape } from '../shape.js'
 import type { Pair, SameOut, WindowOut } from './window.js'
 
@@ -39,7 +39,7 @@ type Image<Op extends string, X extends Shape, C, K extends Pair, St extends Pai
  */
 export interface Conv2dFn<Cin extends number, Cout extends number, K extends Pair, S extends Pair, P extends PadSpec, D extends Pair>
   extends ShapeFn {
-  readonly out: Image<'conv2d', this['in'], Cout, K, S, P, D, Cin>
+  readonly out: Image<'conv2d', In<this>, Cout, K, S, P, D, Cin>
 }
 
 /**
@@ -49,5 +49,5 @@ export interface Conv2dFn<Cin extends number, Cout extends number, K extends Pai
  * type O = Apply<PoolFn<'avgPool2d', [2, 2], [2, 2], [0, 0]>, ['N', 6, 28, 28]> // ['N', 6, 14, 14]
  */
 export interface PoolFn<Op extends 'avgPool2d' | 'maxPool2d', K extends Pair, S extends Pair, P extends PadSpec> extends ShapeFn {
-  readonly out: Image<Op, this['in'], 'same-channels', K, S, P, [1, 1], number>
+  readonly out: Image<Op, In<this>, 'same-channels', K, S, P, [1, 1], number>
 }

@@ -1,6 +1,6 @@
 /** Type-level shape rules of linear, flatten and reshape. Runtime twins: src/dsl/layers. */
 import type { Eq, FloorDiv, Product } from '../arith.js'
-import type { ShapeFn } from '../fn.js'
+import type { In, ShapeFn } from '../fn.js'
 import type { DimsAgree, IsSize, Shape, ShapeErr, ShowShape } from '../shape.js'
 import type { IsTuple } from './conv2d.js'
 
@@ -12,11 +12,11 @@ import type { IsTuple } from './conv2d.js'
  * type E = Apply<LinearFn<400, 120>, ['N', 256]> // 'ShapeError: linear expects 400 input features but got 256'
  */
 export interface LinearFn<I extends number, O extends number> extends ShapeFn {
-  readonly out: this['in'] extends readonly [...infer Lead, infer F]
+  readonly out: In<this> extends readonly [...infer Lead, infer F]
     ? DimsAgree<F, I> extends true
       ? readonly [...Lead, O]
       : ShapeErr<`linear expects ${I} input features but got ${F & (number | string)}`>
-    : IsTuple<this['in']> extends true
+    : IsTuple<In<this>> extends true
       ? ShapeErr<`linear expects an input [..., ${I}] but got a scalar`>
       : Shape
 }
@@ -32,9 +32,9 @@ export type DimProduct<S extends Shape> = S extends readonly number[] ? Product<
  * type B = Apply<FlattenFn, ['N', 3, 1000, 1000]>  // ['N', 3000000]
  */
 export interface FlattenFn extends ShapeFn {
-  readonly out: this['in'] extends readonly [infer N, ...infer Rest extends Shape]
+  readonly out: In<this> extends readonly [infer N, ...infer Rest extends Shape]
     ? readonly [N, DimProduct<Rest>]
-    : IsTuple<this['in']> extends true
+    : IsTuple<In<this>> extends true
       ? ShapeErr<`flatten expects at least a 1-D input but got []`>
       : Shape
 }
@@ -57,7 +57,7 @@ type KnownOnly<T extends Shape> = T extends readonly [infer H, ...infer R extend
  * type O = Apply<ReshapeFn<[-1, 400]>, [256, 16, 5, 5]> // [256, 400]
  */
 export interface ReshapeFn<T extends Shape> extends ShapeFn {
-  readonly out: ReshapeOut<this['in'], T>
+  readonly out: ReshapeOut<In<this>, T>
 }
 type ReshapeOut<X extends Shape, T extends Shape> =
   DimProduct<X> extends infer From extends number

@@ -1,5 +1,5 @@
 /** Type-level rules of broadcasting, softmax axes, batch norm and cross-entropy. */
-import type { ShapeFn } from '../fn.js'
+import type { In, ShapeFn } from '../fn.js'
 import type { AnyShapeErr, Dim, DimsAgree, IsSize, Shape, ShapeErr, ShowShape } from '../shape.js'
 import type { IsTuple } from './conv2d.js'
 
@@ -27,13 +27,13 @@ export type Broadcast<A extends Shape, B extends Shape, Op extends string = 'bro
 
 /** softmax / logSoftmax along `Axis` (negative counts from the end): shape unchanged. */
 export interface AxisFn<Op extends string, Axis extends number> extends ShapeFn {
-  readonly out: IsTuple<this['in']> extends true
+  readonly out: IsTuple<In<this>> extends true
     ? `${Axis}` extends `-${infer A extends number}`
-      ? A extends 0 ? this['in'] : InRange<this['in'], A, Op, Axis>
-      : InRange<this['in'], Axis, Op, Axis> extends AnyShapeErr
-        ? InRange<this['in'], Axis, Op, Axis>
-        : this['in']
-    : this['in']
+      ? A extends 0 ? In<this> : InRange<In<this>, A, Op, Axis>
+      : InRange<In<this>, Axis, Op, Axis> extends AnyShapeErr
+        ? InRange<In<this>, Axis, Op, Axis>
+        : In<this>
+    : In<this>
 }
 type InRange<S extends Shape, A extends number, Op extends string, Axis extends number> =
   S[A] extends Dim ? S : ShapeErr<`${Op} axis ${Axis} out of range for ${ShowShape<S>}`>
@@ -45,13 +45,13 @@ type InRange<S extends Shape, A extends number, Op extends string, Axis extends 
  * type O = Apply<BatchNorm2dFn<6>, ['N', 6, 28, 28]> // ['N', 6, 28, 28]
  */
 export interface BatchNorm2dFn<C extends number> extends ShapeFn {
-  readonly out: this['in'] extends readonly [Dim, infer Ch, Dim, Dim]
+  readonly out: In<this> extends readonly [Dim, infer Ch, Dim, Dim]
     ? DimsAgree<Ch, C> extends true
-      ? this['in']
+      ? In<this>
       : ShapeErr<`batchNorm2d expects ${C} channels but got ${Ch & (number | string)}`>
-    : IsTuple<this['in']> extends true
-      ? ShapeErr<`batchNorm2d expects a 4-D input [N, C, H, W] but got ${ShowShape<this['in']>}`>
-      : this['in']
+    : IsTuple<In<this>> extends true
+      ? ShapeErr<`batchNorm2d expects a 4-D input [N, C, H, W] but got ${ShowShape<In<this>>}`>
+      : In<this>
 }
 
 /**
