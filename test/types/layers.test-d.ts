@@ -61,6 +61,13 @@ describe('shape functions', () => {
     const m = sequential(['N', 'C', 28, 28], conv2d(3, 6, { kernel: 5 }))
     expectTypeOf(m._out).toEqualTypeOf<readonly ['N', 6, 24, 24] | undefined>()
   })
+  it('defers checks on unknown (`number`) dims to run time', () => {
+    const m = sequential(
+      ['N', 1, 0 as number, 0 as number],
+      conv2d(1, 6, { kernel: 5 }), avgPool2d({ kernel: 2 }), flatten(), linear(400, 10),
+    )
+    expectTypeOf(m._out).toEqualTypeOf<readonly ['N', 10] | undefined>()
+  })
   it('broadcasts', () => {
     expectTypeOf<Broadcast<readonly ['N', 10], readonly [10]>>().toEqualTypeOf<readonly ['N', 10]>()
     expectTypeOf<Broadcast<readonly [4, 1, 3], readonly [5, 1]>>().toEqualTypeOf<readonly [4, 5, 3]>()
