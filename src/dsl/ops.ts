@@ -95,6 +95,8 @@ export interface OpAttrs {
   logSoftmax: { readonly axis: number }
   /** Mean softmax cross-entropy of logits [B,C] against int labels [B]: a scalar []. */
   softmaxCrossEntropy: None
+  /** How many rows of logits [B,C] have their (first) maximum at the int label [B]: a float32 scalar [] (no gradient). */
+  correctCount: None
   /**
    * Inverted dropout; `seed` makes the mask a pure function of the node: element i of an n-element input
    * is kept (scaled by 1 / (1 - rate)) when uniform(key(seed), n)[i] >= rate (see `dropoutScale` in

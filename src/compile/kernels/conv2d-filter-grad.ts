@@ -1,0 +1,49 @@
+/**
+ * Gradient of conv2d with respect to its filter, as ONE forward conv2d (tfjs-wasm has no
+ * Conv2DBackpropFilter kernel, and XNNPACK's forward conv is its fastest path).
+ *
+ * dW[kh,kw,ci,co] = sum_{n,oh,ow} x[n, oh*s + kh*d - top, ow*s + kw*d - left, ci] * dy[n,oh,ow,co]
+ * is a forward conv whose batch is ci, whose channels are n, whose "filter" is dy:
+ *   input  x'  = transpose(x,  [3,1,2,0])  [Ci, H, W, N]
+ *   filter dy' = transpose(dy, [1,2,0,3])  [OH, OW, N, Co]
+ *   stride = forward dilation, dilation = forward stride, output [Ci, KH, KW, Co] -> [KH, KW, Ci, Co].
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import { convGeometry, cropNegative, interleaveZeros, isZeroPadding, type ConvPad, type Pair } from './conv-geometry.js'
+
+/**
+ * dL/dW of `conv2d(x, W, strides, pad, 'NHWC', dilations)` given dy = dL/dy.
+ * Shapes: x [N,H,W,Ci], dy [N,OH,OW,Co], result [KH,KW,Ci,Co] (HWIO, as tfjs filters).
+ * @example conv2dFilterGrad(x, dy, [5, 5, 1, 6], 1, 2, 1) // -> Tensor4D [5, 5, 1, 6]
+ */
+export function conv2dFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: readonly [number, number, number, number],
+  strides: Pair = 1,
+  pad: ConvPad = 'valid',
+  dilations: Pair = 1,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kH, kW, ci, co] = filterShape
+    const g = convGeometry(x.shape, [kH, kW], strides, pad, dilations)
+    // tfjs forbids stride > 1 together with dilation > 1; interleaving dy's zeros turns the
+    // (forward-stride) dilation into 1 at the price of a sparser filter.
+    const bothStrided = g.stride.some((s) => s > 1) && g.dilation.some((d) => d > 1)
+    const dyUsed = bothStrided ? interleaveZeros(dy, g.stride) : dy
+    const gradDilation: [number, number] = bothStrided ? [1, 1] : g.stride
+    const spanH = (kH - 1) * g.dilation[0] + (g.outH - 1) * g.stride[0] + 1
+    const spanW = (kW - 1) * g.dilation[1] + (g.outW - 1) * g.stride[1] + 1
+    const xT = tf.transpose(x, [3, 1, 2, 0])
+    const { tensor, padding } = cropNegative(xT, {
+      top: g.top,
+      bottom: spanH - g.top - g.inH,
+      left: g.left,
+      right: spanW - g.left - g.inW,
+    })
+    const dyT = tf.transpose(dyUsed, [1, 2, 0, 3])
+    const out = tf.conv2d(tensor, dyT, g.dilation, isZeroPadding(padding) ? 'valid' : padding, 'NHWC', gradDilation)
+    const result = ci === 1 ? tf.reshape(out, [kH, kW, 1, co]) : tf.transpose(out, [1, 2, 0, 3])
+    return result as tf.Tensor4D
+  })
+}

@@ -1,0 +1,8 @@
+/** Gradient building blocks over tfjs-core tensors (NHWC, HWIO filters) for the lowering. */
+export { conv2dFilterGrad } from './conv2d-filter-grad.js'
+export { conv2dInputGrad } from './conv2d-input-grad.js'
+export { avgPool2dGrad, upsampleBlocks } from './avg-pool2d-grad.js'
+export { maxPool2dGrad } from './max-pool2d-grad.js'
+export { sigmoidGradFromOutput } from './sigmoid-grad.js'
+export { softmaxCrossEntropy, type SoftmaxCrossEntropy } from './softmax-cross-entropy.js'
+export { convGeometry, interleaveZeros, pair, type ConvPad, type Pair, type ConvGeometry } from './conv-geometry.js'

@@ -1,0 +1,25 @@
+/** Mean softmax cross-entropy from logits and integer labels, value and gradient together. */
+import * as tf from '@tensorflow/tfjs-core'
+
+/** Loss value and its gradient with respect to the logits. */
+export interface SoftmaxCrossEntropy {
+  /** scalar: mean over the batch of -log softmax(logits)[label] */
+  readonly loss: tf.Scalar
+  /** [B, K]: (softmax(logits) - onehot(labels)) / B */
+  readonly dLogits: tf.Tensor2D
+}
+
+/**
+ * Stable (via logSoftmax) mean cross-entropy of logits [B, K] against int32 labels [B].
+ * @example softmaxCrossEntropy(logits, tf.tensor1d([3, 1], 'int32')).loss // scalar
+ */
+export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): SoftmaxCrossEntropy {
+  return tf.tidy(() => {
+    const [b, k] = logits.shape
+    const logP = tf.logSoftmax(logits)
+    const oneHot = tf.oneHot(tf.cast(labels, 'int32'), k, 1, 0, 'float32')
+    const loss = tf.neg(tf.div(tf.sum(tf.mul(oneHot, logP)), b)) as tf.Scalar
+    const dLogits = tf.div(tf.sub(tf.exp(logP), oneHot), b) as tf.Tensor2D
+    return { loss, dLogits }
+  })
+}
