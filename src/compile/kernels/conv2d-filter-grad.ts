@@ -41,6 +41,8 @@ export function conv2dFilterGrad(
       left: g.left,
       right: spanW - g.left - g.inW,
     })
+    // Every tap lands in padding: some backends (wasm) would return uninitialised memory.
+    if (tensor.size === 0) return tf.zeros([kH, kW, ci, co]) as tf.Tensor4D
     const dyT = tf.transpose(dyUsed, [1, 2, 0, 3])
     const out = tf.conv2d(tensor, dyT, g.dilation, isZeroPadding(padding) ? 'valid' : padding, 'NHWC', gradDilation)
     const result = ci === 1 ? tf.reshape(out, [kH, kW, 1, co]) : tf.transpose(out, [1, 2, 0, 3])

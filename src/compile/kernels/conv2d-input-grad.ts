@@ -34,6 +34,8 @@ export function conv2dInputGrad(
       left: leadW,
       right: g.inW + (kW - 1) * g.dilation[1] - leadW - dyz.shape[2],
     })
+    // Every tap lands in padding: some backends (wasm) would return uninitialised memory.
+    if (tensor.size === 0) return tf.zeros([...inputShape]) as tf.Tensor4D
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D
     return tf.conv2d(tensor, flipped, 1, isZeroPadding(padding) ? 'valid' : padding, 'NHWC', g.dilation)
   })

@@ -17,7 +17,9 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): S
   return tf.tidy(() => {
     const [b, k] = logits.shape
     const logP = tf.logSoftmax(logits)
-    const oneHot = tf.oneHot(tf.cast(labels, 'int32'), k, 1, 0, 'float32')
+    // oneHot's dtype argument is ignored by tfjs-wasm 4.22 (it writes int32 bits into a
+    // float32 tensor), so build it as int32 and cast.
+    const oneHot = tf.cast(tf.oneHot(tf.cast(labels, 'int32'), k), 'float32')
     const loss = tf.neg(tf.div(tf.sum(tf.mul(oneHot, logP)), b)) as tf.Scalar
     const dLogits = tf.div(tf.sub(tf.exp(logP), oneHot), b) as tf.Tensor2D
     return { loss, dLogits }

@@ -53,12 +53,22 @@ interface PthreadMessage {
   readonly urlOrBlob?: unknown
 }
 
+/** Every pthread worker we started, to unref them once the backend is up. */
+const pthreadWorkers = new Set<NodeWorker>()
+/** After init, parked pool threads must not keep Node alive (emscripten re-refs on spawn). */
+let workersMayKeepAlive = true
+
 function installNodePthreadWorker(): void {
   const source = pthreadWorkerSource()
   class NodePthreadWorker extends NodeWorker {
     constructor(url: string | URL, options?: WorkerOptions) {
       const isBlob = typeof url === 'string' && url.startsWith('blob:')
       super(isBlob ? source : url, isBlob ? { ...options, eval: true } : options)
+      pthreadWorkers.add(this)
+      if (!workersMayKeepAlive) this.unref()
+    }
+    override ref(): void {
+      if (workersMayKeepAlive) super.ref()
     }
     override postMessage(message: unknown, transfer?: readonly never[]): void {
       const m = message as PthreadMessage | null
@@ -88,8 +98,14 @@ async function withReportedCpus<T>(count: number, f: () => Promise<T>): Promise<
   try {
     return await f()
   } finally {
-    mutableOs.cpus = original
+    os.cpus = original
   }
+}
+
+/** XNNPACK's pool threads stay parked forever; they must not keep Node from exiting. */
+function unrefPthreadWorkers(): void {
+  workersMayKeepAlive = false
+  for (const worker of pthreadWorkers) worker.unref()
 }
 
 let initialised: Promise<WasmInfo> | undefined
@@ -103,7 +119,10 @@ async function setUp(requested: number): Promise<WasmInfo> {
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true)
       setThreadsCount(requested)
       const ok = await withReportedCpus(2 * requested, () => tf.setBackend('wasm'))
-      if (ok) return { threads: getThreadsCount(), simd }
+      if (ok) {
+        unrefPthreadWorkers()
+        return { threads: getThreadsCount(), simd }
+      }
     } catch {
       // fall through to the single-threaded build
     }

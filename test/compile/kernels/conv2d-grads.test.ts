@@ -43,8 +43,8 @@ describe.each(BACKENDS)('conv2d gradients as forward convs on %s', (backend) => 
       fc.asyncProperty(cases, async (c) => {
         const o = operands(c)
         const [wantDx, wantDw] = await onCpu(() =>
-          tf.grads((x: tf.Tensor4D, w: tf.Tensor4D) =>
-            tf.sum(tf.mul(tf.conv2d(x, w, c.stride, c.pad as 'same'), tf.tensor4d(o.dy, o.dyShape))),
+          tf.grads(((x: tf.Tensor4D, w: tf.Tensor4D) =>
+            tf.sum(tf.mul(tf.conv2d(x, w, c.stride, c.pad as 'same'), tf.tensor4d(o.dy, o.dyShape)))) as (...a: tf.Tensor[]) => tf.Tensor,
           )([tf.tensor4d(o.x, o.xShape), tf.tensor4d(o.w, o.wShape)]),
         )
         const dy = tf.tensor4d(o.dy, o.dyShape)
