@@ -15,7 +15,7 @@ import { models } from '../src/dsl/models.js'
 import { BACKEND_NAMES } from '../src/runtime/backends/types.js'
 import { formatSummary } from '../src/runtime/report/summary.js'
 import { DEFAULTS, MODEL_NAMES, OPTIMIZER_NAMES, RECIPES, type RawConfig, barProgress, defaultEnv, noProgress, train, validateConfig } from '../src/runtime/train/index.js'
-import type { CompileTraining } from '../src/runtime/train/contract.js'
+import { compileTraining } from '../src/compile/train.js'
 
 const BAD_INPUT = 2
 
@@ -76,8 +76,6 @@ const main = async (): Promise<number> => {
     console.log(formatSummary(rows.right))
     return 0
   }
-  // Loaded only for training, so --summary works without the compiler.
-  const { compileTraining } = (await import('../src/compile/train.js')) as { compileTraining: CompileTraining }
   const env = defaultEnv(compileTraining, {
     log: (line) => console.log(line),
     progress: process.stderr.isTTY ? barProgress(process.stderr) : noProgress,
