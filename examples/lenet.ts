@@ -1,21 +1,21 @@
 /**
- * LeNet-5 as in Dive into Deep Learning ch. 6.6, written nearly line for line like the PyTorch seed.
- * Hover `lenet` or `y`: the output shape is ['N', 10].
+ * LeNet-5 as in Dive into Deep Learning ch. 6.6. The model itself is written in src/dsl/models.ts, nearly
+ * line for line like the PyTorch seed:
+ *
+ *   sequential(['N', 1, 28, 28],
+ *     conv2d(1, 6, { kernel: 5, padding: 2 }), sigmoid(), avgPool2d({ kernel: 2, stride: 2 }),
+ *     conv2d(6, 16, { kernel: 5 }), sigmoid(), avgPool2d({ kernel: 2, stride: 2 }),
+ *     flatten(), linear(mul(16, 5, 5), 120), sigmoid(), linear(120, 84), sigmoid(), linear(84, 10))
+ *
+ * Hover `y`: Expr<readonly ['N', 10]>. Hover `params`: params[0].weight is Tensor<readonly [6, 1, 5, 5]>.
  */
-import { avgPool2d, conv2d, flatten, input, linear, mul, sequential, sigmoid } from '../src/dsl/index.js'
+import { input, key } from '../src/dsl/index.js'
+import { lenet } from '../src/dsl/models.js'
 
-/** The seed's LeNet over Fashion-MNIST batches [N, 1, 28, 28]. */
-export const lenet = sequential(
-  ['N', 1, 28, 28],
-  conv2d(1, 6, { kernel: 5, padding: 2 }), sigmoid(),
-  avgPool2d({ kernel: 2, stride: 2 }),
-  conv2d(6, 16, { kernel: 5 }), sigmoid(),
-  avgPool2d({ kernel: 2, stride: 2 }),
-  flatten(),
-  linear(mul(16, 5, 5), 120), sigmoid(), // mul(...) has the literal type 400; 16*5*5 is just `number`
-  linear(120, 84), sigmoid(),
-  linear(84, 10),
-)
+export { lenet }
 
-/** The model's expression tree on a symbolic batch. */
+/** The model's expression tree on a symbolic batch (no kernel runs). */
 export const y = lenet(input('x', ['N', 1, 28, 28]))
+
+/** Parameters drawn from an explicit key: a plain typed tree of host tensors. */
+export const params = lenet.init(key(0))
