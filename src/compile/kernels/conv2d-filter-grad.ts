@@ -9,7 +9,7 @@
  *   stride = forward dilation, dilation = forward stride, output [Ci, KH, KW, Co] -> [KH, KW, Ci, Co].
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { convGeometry, cropNegative, interleaveZeros, isZeroPadding, type ConvPad, type Pair } from './conv-geometry.js'
+import { convGeometry, cropNegative, interleaveZeros, isZeroPadding, type ConvGeometry, type ConvPad, type Pair } from './conv-geometry.js'
 
 /**
  * dL/dW of `conv2d(x, W, strides, pad, 'NHWC', dilations)` given dy = dL/dy.
@@ -25,27 +25,59 @@ export function conv2dFilterGrad(
   dilations: Pair = 1,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const [kH, kW, ci, co] = filterShape
-    const g = convGeometry(x.shape, [kH, kW], strides, pad, dilations)
+    const g = convGeometry(x.shape, [filterShape[0], filterShape[1]], strides, pad, dilations)
     // tfjs forbids stride > 1 together with dilation > 1; interleaving dy's zeros turns the
     // (forward-stride) dilation into 1 at the price of a sparser filter.
     const bothStrided = g.stride.some((s) => s > 1) && g.dilation.some((d) => d > 1)
     const dyUsed = bothStrided ? interleaveZeros(dy, g.stride) : dy
-    const gradDilation: [number, number] = bothStrided ? [1, 1] : g.stride
-    const spanH = (kH - 1) * g.dilation[0] + (g.outH - 1) * g.stride[0] + 1
-    const spanW = (kW - 1) * g.dilation[1] + (g.outW - 1) * g.stride[1] + 1
-    const xT = tf.transpose(x, [3, 1, 2, 0])
-    const { tensor, padding } = cropNegative(xT, {
-      top: g.top,
-      bottom: spanH - g.top - g.inH,
-      left: g.left,
-      right: spanW - g.left - g.inW,
-    })
-    // Every tap lands in padding: some backends (wasm) would return uninitialised memory.
-    if (tensor.size === 0) return tf.zeros([kH, kW, ci, co]) as tf.Tensor4D
-    const dyT = tf.transpose(dyUsed, [1, 2, 0, 3])
-    const out = tf.conv2d(tensor, dyT, g.dilation, isZeroPadding(padding) ? 'valid' : padding, 'NHWC', gradDilation)
-    const result = ci === 1 ? tf.reshape(out, [kH, kW, 1, co]) : tf.transpose(out, [1, 2, 0, 3])
-    return result as tf.Tensor4D
+    return filterGradFromHWNC(x, tf.transpose(dyUsed, [1, 2, 0, 3]), filterShape, g, bothStrided)
   })
+}
+
+/**
+ * {@link conv2dFilterGrad} with dy given as dyHWNC = transpose(dy, [1, 2, 0, 3]) [OH,OW,N,Co],
+ * the layout the forward-conv formulation consumes (pooledSigmoidGradWithBias can write it
+ * directly, which saves a full transpose of dy).
+ * @example conv2dFilterGradHWNC(x, dcHWNC, [5, 5, 1, 6], 1, 2, 1) // -> Tensor4D [5, 5, 1, 6]
+ */
+export function conv2dFilterGradHWNC(
+  x: tf.Tensor4D,
+  dyHWNC: tf.Tensor4D,
+  filterShape: readonly [number, number, number, number],
+  strides: Pair = 1,
+  pad: ConvPad = 'valid',
+  dilations: Pair = 1,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const g = convGeometry(x.shape, [filterShape[0], filterShape[1]], strides, pad, dilations)
+    const bothStrided = g.stride.some((s) => s > 1) && g.dilation.some((d) => d > 1)
+    if (bothStrided) return conv2dFilterGrad(x, tf.transpose(dyHWNC, [2, 0, 1, 3]) as tf.Tensor4D, filterShape, strides, pad, dilations)
+    return filterGradFromHWNC(x, dyHWNC, filterShape, g, false)
+  })
+}
+
+/** The forward conv itself; `dyT` is [OH',OW',N,Co] (zero-interleaved when `interleaved`). */
+function filterGradFromHWNC(
+  x: tf.Tensor4D,
+  dyT: tf.Tensor4D,
+  filterShape: readonly [number, number, number, number],
+  g: ConvGeometry,
+  interleaved: boolean,
+): tf.Tensor4D {
+  const [kH, kW, ci, co] = filterShape
+  const gradDilation: [number, number] = interleaved ? [1, 1] : g.stride
+  const spanH = (kH - 1) * g.dilation[0] + (g.outH - 1) * g.stride[0] + 1
+  const spanW = (kW - 1) * g.dilation[1] + (g.outW - 1) * g.stride[1] + 1
+  // Ci = 1: [N,H,W,1] -> [1,H,W,N] is a reshape-like copy, but transpose keeps it uniform.
+  const xT = tf.transpose(x, [3, 1, 2, 0])
+  const { tensor, padding } = cropNegative(xT, {
+    top: g.top,
+    bottom: spanH - g.top - g.inH,
+    left: g.left,
+    right: spanW - g.left - g.inW,
+  })
+  // Every tap lands in padding: some backends (wasm) would return uninitialised memory.
+  if (tensor.size === 0) return tf.zeros([kH, kW, ci, co]) as tf.Tensor4D
+  const out = tf.conv2d(tensor, dyT, g.dilation, isZeroPadding(padding) ? 'valid' : padding, 'NHWC', gradDilation)
+  return (ci === 1 ? tf.reshape(out, [kH, kW, 1, co]) : tf.transpose(out, [1, 2, 0, 3])) as tf.Tensor4D
 }

@@ -7,3 +7,11 @@ export { pooledSigmoidGrad, sigmoidGradFromOutput } from './sigmoid-grad.js'
 export { softmaxCrossEntropy, type SoftmaxCrossEntropy } from './softmax-cross-entropy.js'
 export { convGeometry, interleaveZeros, pair, type ConvPad, type Pair, type ConvGeometry } from './conv-geometry.js'
 export { denseGrads, type DenseGrads } from './dense-grad.js'
+export { conv2dFilterGradHWNC } from './conv2d-filter-grad.js'
+export {
+  pooledSigmoidGradWithBias,
+  sigmoidGradWithBias,
+  type PooledGradLayouts,
+  type PooledSigmoidGrads,
+  type SigmoidBiasGrads,
+} from './sigmoid-grad.js'

@@ -1,5 +1,7 @@
 /** Mean softmax cross-entropy from logits and integer labels, value and gradient together. */
 import * as tf from '@tensorflow/tfjs-core'
+import { SOFTMAX_CE } from './fused-grads-wasm.js'
+import { onWasm, runHeapKernel } from './wasm-heap.js'
 
 /** Loss value and its gradient with respect to the logits. */
 export interface SoftmaxCrossEntropy {
@@ -11,9 +13,14 @@ export interface SoftmaxCrossEntropy {
 
 /**
  * Stable (via logSoftmax) mean cross-entropy of logits [B, K] against int32 labels [B].
+ * On wasm one fused pass over the heap (the composition is ~12 tiny single-threaded ops).
  * @example softmaxCrossEntropy(logits, tf.tensor1d([3, 1], 'int32')).loss // scalar
  */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): SoftmaxCrossEntropy {
+  if (onWasm() && logits.dtype === 'float32' && logits.size > 0) {
+    const [loss, dLogits] = runHeapKernel(SOFTMAX_CE, { logits, labels }, {})
+    return { loss: loss as tf.Scalar, dLogits: dLogits as tf.Tensor2D }
+  }
   return tf.tidy(() => {
     const [b, k] = logits.shape
     const logP = tf.logSoftmax(logits)

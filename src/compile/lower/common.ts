@@ -35,11 +35,25 @@ export type Lowering<O extends Op> = (xs: readonly tf.Tensor[], attrs: OpAttrs[O
 export const isWasm = (backend: string): boolean => backend === 'wasm'
 
 /**
+ * Whether conv gradients should run as forward convs (src/compile/kernels): on wasm, whose
+ * Conv2DBackpropFilter is missing and whose Conv2DBackpropInput is 5-10x slower than XNNPACK's forward
+ * conv, and on cpu, whose backprop kernels are naive loops (~50x slower than its forward conv on LeNet).
+ * tfjs-node and webgpu keep their native backprop kernels.
+ */
+export const convGradsAsForwardConvs = (backend: string): boolean => backend === 'wasm' || backend === 'cpu'
+
+/**
  * The activations each backend runs inside tf.fused.conv2d / tf.fused.matMul. None of them fuses tanh;
  * an unknown backend gets the conservative bias-only set.
  */
 export const fusedActivations = (backend: string): readonly Activation[] =>
   ['wasm', 'cpu', 'webgl', 'webgpu', 'tensorflow'].includes(backend) ? ['linear', 'relu', 'sigmoid'] : ['linear']
+
+/** The activations tfjs's fused kernels know (tanh is not one of them). */
+export type FusableActivation = Exclude<Activation, 'tanh'>
+
+/** Whether `backend` runs `a` inside its fused conv/matMul kernels. */
+export const runsFused = (backend: string, a: Activation): a is FusableActivation => fusedActivations(backend).includes(a)
 
 /** The activation as plain tfjs ops. */
 export const activate = (x: tf.Tensor, a: Activation): tf.Tensor =>

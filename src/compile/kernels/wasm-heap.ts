@@ -1,0 +1,55 @@
+/**
+ * Plain-JS kernels over tfjs-backend-wasm's heap: registration and typed-array access.
+ *
+ * Why: tfjs-wasm runs every elementwise op single-threaded and one op per pass over memory; a
+ * fused JS loop over the heap (~1 element/ns) replaces chains of 3-5 such ops, and gives us
+ * layouts (im2col/col2im) that tfjs can only build with dozens of slices. Only the wasm backend
+ * gets these kernels; callers fall back to tfjs compositions elsewhere.
+ */
+import * as tf from '@tensorflow/tfjs-core'
+
+/** The slice of tfjs-backend-wasm's BackendWasm API these kernels use (see its backend_wasm.d.ts). */
+export interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array
+}
+
+/** True when the active backend is tfjs-backend-wasm (so the heap kernels apply). */
+export function onWasm(): boolean {
+  return tf.getBackend() === 'wasm'
+}
+
+/**
+ * Float32 view of a tensor on the wasm heap. Take views only after the last `makeOutput` of a
+ * kernel: allocating may grow the heap and detach earlier views.
+ * @example const xs = f32(backend, x)
+ */
+export function f32(backend: WasmHeapBackend, t: tf.TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array
+}
+
+/** Kernel body: the backend, the inputs in declared order, and the attrs. */
+export type HeapKernel = (backend: WasmHeapBackend, inputs: tf.TensorInfo[], attrs: Record<string, unknown>) => tf.TensorInfo[]
+
+/**
+ * Registers `name` for the wasm backend once (idempotent), inputs keyed by `inputNames`.
+ * @example registerHeapKernel('TypegradFoo', ['x'], (b, [x]) => [b.makeOutput(x.shape, 'float32')])
+ */
+export function registerHeapKernel(name: string, inputNames: readonly string[], body: HeapKernel): void {
+  if (tf.getKernel(name, 'wasm') !== undefined) return
+  tf.registerKernel({
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) =>
+      body(backend as unknown as WasmHeapBackend, inputNames.map((k) => inputs[k] as tf.TensorInfo), (attrs ?? {}) as Record<string, unknown>),
+  })
+}
+
+/**
+ * Runs a registered heap kernel through the engine (so outputs are tracked by tidy/memory).
+ * @example const [y] = runHeapKernel('TypegradFoo', { x }, {})
+ */
+export function runHeapKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): tf.Tensor[] {
+  const out = tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[]
+  return Array.isArray(out) ? out : [out]
+}

@@ -1,0 +1,187 @@
+/**
+ * Lowering: an (optimized) graph becomes one function over tfjs tensors. Each op has a lowering
+ * (src/compile/lower/<family>.ts, the same families as src/dsl/rules and src/compile/grad), chosen per
+ * backend where it matters (wasm gets the forward-conv gradient kernels of src/compile/kernels).
+ *
+ * The work that depends only on the graph (topological order, input slots, when each value is last used)
+ * is done once here; a call binds the symbolic dims from the fed tensors (e.g. N = 256, or a last partial
+ * batch), runs the ops in order inside one `tf.tidy`, frees each intermediate after its last use, and
+ * returns only the outputs. Constants (fills, window counts, dropout masks) are made once per binding
+ * and kept until `dispose()`, so the number of live tensors is flat across calls. Nothing reads values
+ * back to the host.
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import { type Node, topo } from '../dsl/node.js'
+import type { Op } from '../dsl/ops.js'
+import { bindShape, isKnown, showShape } from '../dsl/shape.js'
+import type { LowerContext, LowerOptions, Lowering } from './lower/common.js'
+import { elementwiseLowerings } from './lower/elementwise.js'
+import { imageLowerings } from './lower/image.js'
+import { nnLowerings } from './lower/nn.js'
+import { structureLowerings } from './lower/structure.js'
+
+export { type LowerContext, type LowerOptions, type Lowering, fusedActivations } from './lower/common.js'
+
+/** How each op is lowered. */
+export const lowerings = {
+  input: (_x, _a, ctx) => ctx.leaf(ctx.node as Node<'input'>),
+  param: (_x, _a, ctx) => ctx.leaf(ctx.node as Node<'param'>),
+  fill: (_x, a, ctx) => {
+    const shape = ctx.bind(ctx.node.shape)
+    return ctx.constant(`fill:${a.value}:${ctx.node.dtype}:${shape.join(',')}`, () => tf.fill(shape, a.value, ctx.node.dtype))
+  },
+  ...elementwiseLowerings,
+  ...structureLowerings,
+  ...imageLowerings,
+  ...nnLowerings,
+} satisfies { [O in Op]: Lowering<O> }
+
+/** A fed tensor that does not fit the lowered graph (missing, wrong dtype or shape, conflicting dims). */
+export class LowerError extends Error {
+  readonly _tag = 'LowerError' as const
+  constructor(
+    readonly node: Node,
+    detail: string,
+  ) {
+    super(`LowerError at ${node.op}#${node.id}: ${detail}`)
+    this.name = 'LowerError'
+  }
+}
+
+/** The tensors a lowered function runs on, by leaf name. */
+export interface Feeds {
+  readonly inputs: Readonly<Record<string, tf.Tensor>>
+  readonly params: Readonly<Record<string, tf.Tensor>>
+}
+
+/** A graph lowered to tfjs ops. */
+export interface LoweredFunction {
+  /** Runs the graph; returns one new tensor per output (the caller disposes them). */
+  (feeds: Feeds): tf.Tensor[]
+  /** The graph's roots, in output order. */
+  readonly outputs: readonly Node[]
+  /** Frees the kept constants. */
+  dispose(): void
+}
+
+/** Extra options of {@link lower}. */
+export interface LowerExtras {
+  /** Called after each op with its wall time in ms (accurate on synchronous backends like wasm and cpu). */
+  readonly profile?: (node: Node, ms: number) => void
+}
+
+interface Step {
+  readonly node: Node
+  readonly run: Lowering<Op>
+  readonly inputs: readonly number[]
+  /** Values (by step index) whose last use is this step: freed right after it. */
+  readonly frees: readonly number[]
+  /** Whether the node's shape has symbolic dims that no leaf names (learned from its result). */
+  readonly learns: boolean
+}
+
+const symbols = (shape: readonly (number | string)[]): string[] => shape.filter((d): d is string => !isKnown(d) && !d.includes('*'))
+
+/**
+ * Lowers the graph of `outputs` for `options.backend`.
+ *
+ * @example
+ * const f = lower(optimize([logits]), { backend: tf.getBackend() })
+ * const [y] = f({ inputs: { x }, params }) // y: [N, 10], N taken from x
+ * f.dispose()
+ */
+export const lower = (outputs: readonly Node[], options: LowerOptions & LowerExtras): LoweredFunction => {
+  const nodes = topo(outputs)
+  const index = new Map(nodes.map((n, i) => [n.id, i]))
+  const lastUse = new Array<number>(nodes.length).fill(-1)
+  nodes.forEach((n, i) => n.inputs.forEach((x) => (lastUse[index.get(x.id)!] = i)))
+  const isOutput = new Set(outputs.map((o) => index.get(o.id)!))
+  const leaves = nodes.filter((n): n is Node<'input'> | Node<'param'> => n.op === 'input' || n.op === 'param')
+  const leafDims = new Set(leaves.flatMap((l) => symbols(l.shape)))
+  const steps: Step[] = nodes.map((node, i) => ({
+    node,
+    run: lowerings[node.op] as Lowering<Op>,
+    inputs: node.inputs.map((x) => index.get(x.id)!),
+    frees: [],
+    learns: symbols(node.shape).some((d) => !leafDims.has(d)),
+  }))
+  lastUse.forEach((at, i) => {
+    const n = nodes[i]!
+    if (at >= 0 && !isOutput.has(i) && n.op !== 'input' && n.op !== 'param') (steps[at]!.frees as number[]).push(i)
+  })
+  const kept = new Map<string, tf.Tensor>()
+
+  const fed = (node: Node<'input'> | Node<'param'>, feeds: Feeds): tf.Tensor => {
+    const t = (node.op === 'input' ? feeds.inputs : feeds.params)[node.attrs.name]
+    if (t === undefined) throw new LowerError(node, `no tensor fed for ${node.op} '${node.attrs.name}'`)
+    if (t.dtype !== node.dtype) throw new LowerError(node, `${node.op} '${node.attrs.name}' is ${node.dtype} but a ${t.dtype} tensor was fed`)
+    return t
+  }
+  const unify = (node: Node, actual: readonly number[], bindings: Record<string, number>): void => {
+    const bad = () => new LowerError(node, `expected shape ${showShape(node.shape)} but got ${showShape(actual)}`)
+    if (node.shape.length !== actual.length) throw bad()
+    node.shape.forEach((d, k) => {
+      const got = actual[k]!
+      if (isKnown(d)) {
+        if (d !== got) throw bad()
+      } else if (!d.includes('*')) {
+        if (bindings[d] === undefined) bindings[d] = got
+        else if (bindings[d] !== got) throw new LowerError(node, `dim '${d}' is ${bindings[d]} elsewhere but ${got} here (${showShape(actual)})`)
+      }
+    })
+  }
+
+  const run = (feeds: Feeds): tf.Tensor[] => {
+    const bindings: Record<string, number> = {}
+    const borrowed = new Set<tf.Tensor>()
+    for (const l of leaves) {
+      const t = fed(l, feeds)
+      unify(l, t.shape, bindings)
+      borrowed.add(t)
+    }
+    const ctx: { node: Node } & LowerContext = {
+      node: nodes[0]!,
+      backend: options.backend,
+      bind: (s) => bindShape(s, bindings),
+      leaf: (n) => fed(n, feeds),
+      constant: (key, make) => {
+        let t = kept.get(key)
+        if (t === undefined || t.isDisposed) {
+          t = tf.keep(tf.tidy(make))
+          kept.set(key, t)
+        }
+        borrowed.add(t)
+        return t
+      },
+    }
+    return tf.tidy(() => {
+      const values: tf.Tensor[] = new Array(steps.length)
+      for (let i = 0; i < steps.length; i++) {
+        const s = steps[i]!
+        ctx.node = s.node
+        const xs = s.inputs.map((k) => values[k]!)
+        const start = options.profile ? performance.now() : 0
+        let out = s.run(xs, s.node.attrs, ctx)
+        // an op that hands back one of its inputs (identity reduce, ...) gets its own handle, so freeing
+        // the input later cannot free this value
+        if (s.node.inputs.length > 0 && xs.includes(out)) out = tf.clone(out)
+        if (options.profile) options.profile(s.node, performance.now() - start)
+        if (s.learns) unify(s.node, out.shape, bindings)
+        values[i] = out
+        for (const k of s.frees) if (!borrowed.has(values[k]!)) values[k]!.dispose()
+      }
+      // leaves and constants are not ours to give away: outputs get their own handles
+      return outputs.map((o) => {
+        const v = values[index.get(o.id)!]!
+        return borrowed.has(v) ? tf.clone(v) : v
+      })
+    })
+  }
+  return Object.assign(run, {
+    outputs: [...outputs],
+    dispose: () => {
+      for (const t of kept.values()) t.dispose()
+      kept.clear()
+    },
+  })
+}

@@ -1,0 +1,184 @@
+/**
+ * The whole training step as one compiled function (the contract in notes/train-api.md): forward, mean
+ * softmax cross-entropy, gradients (autodiff), the optimizer's update (IR built by src/dsl/optim), the
+ * batch metrics (summed loss, correct count) — one graph, optimized once, lowered once.
+ *
+ * Params, optimizer state ('<param>@<slot>') live in tf.Variables on the active backend; `step` runs the
+ * lowered graph and points each variable at its new value (no copy, no host read), so a training loop can
+ * queue steps without waiting on the device.
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import { type Node, mk } from '../dsl/node.js'
+import type { Optimizer } from '../dsl/optim/index.js'
+import { isKnown, showShape } from '../dsl/shape.js'
+import type { Tensor } from '../dsl/tensor.js'
+import { grad } from './autodiff.js'
+import { graphOf } from './graph.js'
+import { fusedActivations, type LoweredFunction, lower } from './lower.js'
+import { optimize } from './pipeline.js'
+import { printGraph } from './print.js'
+
+/** What the compiler needs to build a training step. */
+export interface TrainProgramSpec {
+  /** Model output [N, C] built on a float32 input leaf (the images, e.g. 'x' [N,1,28,28]) and param leaves. */
+  readonly logits: Node
+  /** The int32 input leaf of the labels [N] (e.g. 'y'). */
+  readonly labels: Node
+  readonly optimizer: Optimizer
+  /** Host initial values keyed by param leaf name ('0.weight', ...). */
+  readonly params: Readonly<Record<string, Tensor>>
+}
+
+/** Device scalars of one batch (not read back to the host). */
+export interface StepMetrics {
+  /** Sum over the batch of the per-example cross-entropy. */
+  readonly lossSum: tf.Scalar
+  /** Number of examples whose logits' argmax is the label. */
+  readonly correct: tf.Scalar
+}
+
+/** Params, optimizer state and step counter as host tensors (what checkpoints store). */
+export interface ProgramState {
+  readonly params: Record<string, Tensor>
+  readonly state: Record<string, Tensor>
+  readonly step: number
+}
+
+/** A compiled training step. */
+export interface TrainProgram {
+  /** One step: forward, loss, gradients, update of params/state in place. The caller disposes the scalars. */
+  step(x: tf.Tensor, y: tf.Tensor): StepMetrics
+  /** Forward only (no update): the same metrics. */
+  evaluate(x: tf.Tensor, y: tf.Tensor): StepMetrics
+  /** Current params and optimizer state, read back to the host. */
+  read(): Promise<ProgramState>
+  /** Replaces params, optimizer state and step counter (e.g. from a checkpoint). */
+  load(s: ProgramState): void
+  /** The step's graph (outputs lossSum, correct, new params, new state) before and after optimization. */
+  readonly printed: { readonly before: string; readonly after: string }
+  dispose(): void
+}
+
+/** The spec does not fit together (missing or misshapen initial params, wrong leaves), or a bad load. */
+export class TrainCompileError extends Error {
+  readonly _tag = 'TrainCompileError' as const
+  constructor(detail: string) {
+    super(`compileTraining: ${detail}`)
+    this.name = 'TrainCompileError'
+  }
+}
+
+/** The name of the scalar step-count input the optimizers read (1-based). */
+export const STEP_INPUT = '@step'
+
+const leafName = (n: Node): string => (n.attrs as { name: string }).name
+const sameShape = (a: readonly (number | string)[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i])
+
+const checkHost = (what: string, shape: readonly (number | string)[], t: Tensor | undefined): Tensor => {
+  if (t === undefined) throw new TrainCompileError(`no value for ${what}`)
+  if (!sameShape(shape, t.shape as readonly number[]) || t.data.length !== t.shape.reduce<number>((a, d) => a * (d as number), 1))
+    throw new TrainCompileError(`${what} has shape ${showShape(shape)} but the value has shape ${showShape(t.shape)} (${t.data.length} elements)`)
+  return t
+}
+
+/** The batch size of `logits` [N, C] as a graph value: a constant, or sum(fill(1, [N])) for a symbolic N. */
+const batchCount = (logits: Node): Node => {
+  const n = logits.shape[0]!
+  return isKnown(n)
+    ? mk('fill', [], { value: n }, [], 'float32')
+    : mk('sum', [mk('fill', [], { value: 1 }, [n], 'float32')], { axes: [0], keepDims: false })
+}
+
+/**
+ * Compiles the training step of a classifier for `opts.backend` (the active tfjs backend).
+ * Throws `TrainCompileError` when the spec does not fit together.
+ *
+ * @example
+ * const logits = lenet(input('x', ['N', 1, 28, 28])).node
+ * const program = compileTraining({ logits, labels: intInput('y', ['N']).node, optimizer: sgd(0.9), params: flatParams }, { backend: tf.getBackend() })
+ * const { lossSum, correct } = program.step(x, y) // device scalars; params already updated
+ */
+export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend: string }): TrainProgram => {
+  const { logits, labels, optimizer } = spec
+  if (labels.op !== 'input' || labels.dtype !== 'int32') throw new TrainCompileError(`labels must be an int32 input leaf, got ${labels.op} ${labels.dtype}`)
+  const forward = graphOf([logits])
+  const images = forward.inputs.filter((n) => n !== labels)
+  if (images.length !== 1) throw new TrainCompileError(`logits must depend on exactly one data input, found ${images.map(leafName).join(', ') || 'none'}`)
+  const xName = leafName(images[0]!)
+  const yName = leafName(labels)
+  const params = forward.params
+  const hostParams = params.map((p) => checkHost(`param '${p.attrs.name}'`, p.shape, spec.params[p.attrs.name]))
+
+  // The step graph: metrics, then new params, then new state (param-major, slot order).
+  const loss = mk('softmaxCrossEntropy', [logits, labels], {})
+  const lossSum = mk('mul', [loss, batchCount(logits)], {})
+  const correct = mk('correctCount', [logits, labels], {})
+  const grads = grad(loss, params)
+  const stepLeaf = mk('input', [], { name: STEP_INPUT, dtype: 'float32' }, [], 'float32')
+  const slotLeaves = params.map((p) =>
+    optimizer.slots.map((s) => mk('param', [], { name: `${p.attrs.name}@${s}`, init: 'zeros', fanIn: p.attrs.fanIn, fanOut: p.attrs.fanOut }, p.shape, 'float32')),
+  )
+  const updates = params.map((p, i) => optimizer.update(p, grads[i]!, slotLeaves[i]!, stepLeaf))
+  const stateLeaves = slotLeaves.flat()
+  const roots = [lossSum, correct, ...updates.map((u) => u.param), ...updates.flatMap((u) => u.state)]
+  const labelsOut = ['lossSum', 'correct', ...params.map(leafName), ...stateLeaves.map(leafName)]
+  const fusion = { activations: fusedActivations(opts.backend) }
+  const optimized = optimize(roots, { fusion })
+  const trainFn: LoweredFunction = lower(optimized, opts)
+  const evalFn: LoweredFunction = lower(optimize([lossSum, correct], { fusion }), opts)
+  const usesStep = graphOf(optimized).inputs.some((n) => leafName(n) === STEP_INPUT)
+
+  const paramVars = params.map((p, i) => tf.variable(tf.tensor(hostParams[i]!.data, [...(p.shape as number[])]), false))
+  const stateVars = stateLeaves.map((s) => tf.variable(tf.zeros([...(s.shape as number[])]), false))
+  const variables = [...paramVars, ...stateVars]
+  const feedParams = (): Record<string, tf.Tensor> =>
+    Object.fromEntries([...params.map((p, i) => [p.attrs.name, paramVars[i]!]), ...stateLeaves.map((s, i) => [leafName(s), stateVars[i]!])])
+  let stepCount = 0
+
+  const metrics = (outs: readonly tf.Tensor[]): StepMetrics => ({ lossSum: outs[0] as tf.Scalar, correct: outs[1] as tf.Scalar })
+
+  return {
+    step: (x, y) => {
+      // the 1-based step count is uploaded (never read back) only for optimizers that use it
+      const count = usesStep ? tf.scalar(stepCount + 1) : undefined
+      const outs = (() => {
+        try {
+          return trainFn({ inputs: { [xName]: x, [yName]: y, ...(count ? { [STEP_INPUT]: count } : {}) }, params: feedParams() })
+        } finally {
+          count?.dispose()
+        }
+      })()
+      stepCount++
+      // assign shares the new buffer with the variable (no copy); then our handle can go
+      const fresh = outs.slice(2)
+      fresh.forEach((t, i) => variables[i]!.assign(t))
+      tf.dispose(fresh)
+      return metrics(outs)
+    },
+    evaluate: (x, y) => metrics(evalFn({ inputs: { [xName]: x, [yName]: y }, params: feedParams() })),
+    read: async () => {
+      const host = async (v: tf.Variable): Promise<Tensor> => ({ shape: [...v.shape], data: new Float32Array(await v.data<'float32'>()) })
+      const entries = async (names: readonly string[], vs: readonly tf.Variable[]) =>
+        Object.fromEntries(await Promise.all(names.map(async (n, i) => [n, await host(vs[i]!)] as const)))
+      return { params: await entries(params.map(leafName), paramVars), state: await entries(stateLeaves.map(leafName), stateVars), step: stepCount }
+    },
+    load: (s) => {
+      const incoming = [
+        ...params.map((p) => checkHost(`param '${p.attrs.name}'`, p.shape, s.params[p.attrs.name])),
+        ...stateLeaves.map((l) => checkHost(`optimizer state '${leafName(l)}'`, l.shape, s.state[leafName(l)])),
+      ]
+      if (!Number.isInteger(s.step) || s.step < 0) throw new TrainCompileError(`step must be a non-negative integer, got ${s.step}`)
+      incoming.forEach((t, i) => {
+        const v = variables[i]!
+        tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)))
+      })
+      stepCount = s.step
+    },
+    printed: { before: printGraph(roots, { labels: labelsOut }), after: printGraph(optimized, { labels: labelsOut }) },
+    dispose: () => {
+      trainFn.dispose()
+      evalFn.dispose()
+      tf.dispose(variables)
+    },
+  }
+}
