@@ -5,11 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import {
-  conv2dFilterGrad,
-  denseGrads,
-  pooledSigmoidGrad,
+  conv2dFilterGradHWNC,
   conv2dInputGrad,
-  sigmoidGradFromOutput,
+  pooledSigmoidGradWithBias,
+  sigmoidGradWithBias,
   softmaxCrossEntropy,
 } from '../../src/compile/kernels/index.js'
 import { PARAM_NAMES, type LeNetParams } from './params.js'
@@ -33,21 +32,22 @@ export function lenetLossAndGrads(p: LeNetParams, x: tf.Tensor4D, labels: tf.Ten
   const h2 = tf.fused.matMul({ a: h1, b: p.f2w, bias: p.f2b, activation: 'sigmoid' })
   const logits = tf.fused.matMul({ a: h2, b: p.f3w, bias: p.f3b }) as tf.Tensor2D
   const { loss, dLogits } = softmaxCrossEntropy(logits, labels)
-  // backward (explicit transposes: wasm's transposed matMul flags are ~10x slower)
-  const g3 = denseGrads(h2 as tf.Tensor2D, p.f3w, dLogits, true)
-  const dz2 = sigmoidGradFromOutput(h2, g3.dx!) as tf.Tensor2D
-  const g2 = denseGrads(h1 as tf.Tensor2D, p.f2w, dz2, true)
-  const dz1 = sigmoidGradFromOutput(h1, g2.dx!) as tf.Tensor2D
-  const g1 = denseGrads(flat, p.f1w as tf.Tensor2D, dz1, true)
-  const dp2 = tf.reshape(g1.dx!, p2.shape) as tf.Tensor4D
-  const dc2 = pooledSigmoidGrad(a2, dp2, 2, 2)
-  const c2w = conv2dFilterGrad(p1, dc2, [5, 5, 6, 16], 1, 'valid', 1)
-  const c2b = tf.sum(tf.reshape(dc2, [-1, 16]), 0)
-  const dp1 = conv2dInputGrad(dc2, p.c2w, p1.shape, 1, 'valid', 1)
-  const dc1 = pooledSigmoidGrad(a1, dp1, 2, 2)
-  const c1w = conv2dFilterGrad(x, dc1, [5, 5, 1, 6], 1, 2, 1)
-  const c1b = tf.sum(tf.reshape(dc1, [-1, 6]), 0)
-  const grads = { c1w, c1b, c2w, c2b, f1w: g1.dW, f1b: g1.db, f2w: g2.dW, f2b: g2.db, f3w: g3.dW, f3b: g3.db }
+  // backward: explicit transposes (wasm's transposed matMul flags are ~10x slower); fused
+  // sigmoid-grad + bias-sum kernels; conv dy written straight into the filter-grad layout
+  const t = <T extends tf.Tensor>(m: T) => tf.transpose(m) as tf.Tensor2D
+  const f3w = tf.matMul(t(h2), dLogits)
+  const f3b = tf.sum(dLogits, 0)
+  const d2 = sigmoidGradWithBias(h2, tf.matMul(dLogits, t(p.f3w)))
+  const f2w = tf.matMul(t(h1), d2.dz)
+  const d1 = sigmoidGradWithBias(h1, tf.matMul(d2.dz, t(p.f2w)))
+  const f1w = tf.matMul(t(flat), d1.dz)
+  const dp2 = tf.reshape(tf.matMul(d1.dz, t(p.f1w)), p2.shape) as tf.Tensor4D
+  const c2 = pooledSigmoidGradWithBias(a2, dp2, 2, 2, { nhwc: true, hwnc: true })
+  const c2w = conv2dFilterGradHWNC(p1, c2.dxHWNC!, [5, 5, 6, 16], 1, 'valid', 1)
+  const dp1 = conv2dInputGrad(c2.dx!, p.c2w, p1.shape, 1, 'valid', 1)
+  const c1 = pooledSigmoidGradWithBias(a1, dp1, 2, 2, { hwnc: true })
+  const c1w = conv2dFilterGradHWNC(x, c1.dxHWNC!, [5, 5, 1, 6], 1, 2, 1)
+  const grads = { c1w, c1b: c1.db, c2w, c2b: c2.db, f1w, f1b: d1.db, f2w, f2b: d2.db, f3w, f3b }
   return { loss, grads }
 }
 
