@@ -3,18 +3,25 @@
  * softmax cross-entropy, gradients (autodiff), the optimizer's update (IR built by src/dsl/optim), the
  * batch metrics (summed loss, correct count) — one graph, optimized once, lowered once.
  *
- * Params, optimizer state ('<param>@<slot>') live in tf.Variables on the active backend; `step` runs the
+ * Params, optimizer state ('<param>@<slot>') and buffers (non-trainable param leaves such as batch norm's
+ * '<layer>.runningMean' / '.runningVar') live in tf.Variables on the active backend; `step` runs the
  * lowered graph and points each variable at its new value (no copy, no host read), so a training loop can
  * queue steps without waiting on the device.
+ *
+ * Batch norm, as PyTorch's: the step graph normalizes with batch statistics and also outputs each running
+ * buffer's update `(1 - momentum) * running + momentum * stat` (stat: the batch mean, or the unbiased batch
+ * variance); `evaluate` runs a second graph where every `batchNorm` became `batchNormInfer` over the
+ * buffers. Buffers are not differentiated and the optimizer never sees them; `read`/`load` carry them in
+ * `params` with the trainable ones (they are in the model's param tree), so checkpoints keep them.
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { type Node, mk } from '../dsl/node.js'
+import { type Node, mk, topo } from '../dsl/node.js'
 import type { Optimizer } from '../dsl/optim/index.js'
 import { isKnown, showShape } from '../dsl/shape.js'
 import type { Tensor } from '../dsl/tensor.js'
 import { grad } from './autodiff.js'
-import { graphOf } from './graph.js'
-import { fusedActivations, type LoweredFunction, lower } from './lower.js'
+import { graphOf, rebuild, rewrite } from './graph.js'
+import { fusedActivations, type LowerExtras, type LoweredFunction, lower } from './lower.js'
 import { optimize } from './pipeline.js'
 import { printGraph } from './print.js'
 
@@ -37,7 +44,7 @@ export interface StepMetrics {
   readonly correct: tf.Scalar
 }
 
-/** Params, optimizer state and step counter as host tensors (what checkpoints store). */
+/** Params (buffers included, by leaf name), optimizer state and step counter as host tensors (what checkpoints store). */
 export interface ProgramState {
   readonly params: Record<string, Tensor>
   readonly state: Record<string, Tensor>
@@ -48,13 +55,13 @@ export interface ProgramState {
 export interface TrainProgram {
   /** One step: forward, loss, gradients, update of params/state in place. The caller disposes the scalars. */
   step(x: tf.Tensor, y: tf.Tensor): StepMetrics
-  /** Forward only (no update): the same metrics. */
+  /** Forward only (no update; batch norm in inference form over its running statistics): the same metrics. */
   evaluate(x: tf.Tensor, y: tf.Tensor): StepMetrics
-  /** Current params and optimizer state, read back to the host. */
+  /** Current params (with buffers such as running statistics) and optimizer state, read back to the host. */
   read(): Promise<ProgramState>
   /** Replaces params, optimizer state and step counter (e.g. from a checkpoint). */
   load(s: ProgramState): void
-  /** The step's graph (outputs lossSum, correct, new params, new state) before and after optimization. */
+  /** The step's graph (outputs lossSum, correct, new params, new state, new buffers) before and after optimization. */
   readonly printed: { readonly before: string; readonly after: string }
   dispose(): void
 }
@@ -89,6 +96,42 @@ const batchCount = (logits: Node): Node => {
     : mk('sum', [mk('fill', [], { value: 1 }, [n], 'float32')], { axes: [0], keepDims: false })
 }
 
+const scalar = (value: number): Node => mk('fill', [], { value }, [], 'float32')
+const isBuffer = (p: Node<'param'>): boolean => p.attrs.trainable === false
+
+/**
+ * The running-statistics updates of every training-mode batch norm under `logits`, by buffer leaf name.
+ * Throws when a batch norm's running inputs are not buffer leaves, or a buffer is shared.
+ */
+const runningUpdates = (logits: Node): Map<string, Node> => {
+  const updates = new Map<string, Node>()
+  for (const n of topo([logits])) {
+    if (n.op !== 'batchNorm' || n.inputs.length !== 5) continue
+    const a = (n as Node<'batchNorm'>).attrs
+    const m = a.momentum ?? 0.1
+    const x = n.inputs[0]!
+    const track = (leaf: Node, stat: 'mean' | 'unbiasedVar') => {
+      if (leaf.op !== 'param' || !isBuffer(leaf as Node<'param'>))
+        throw new TrainCompileError(`batchNorm#${n.id}'s running ${stat === 'mean' ? 'mean' : 'variance'} must be a non-trainable param leaf, got ${leaf.op}`)
+      const name = leafName(leaf)
+      if (updates.has(name)) throw new TrainCompileError(`buffer '${name}' is the running statistic of more than one batchNorm`)
+      const batch = mk('channelStat', [x], { axis: a.axis, stat })
+      updates.set(name, mk('add', [mk('mul', [leaf, scalar(1 - m)], {}), mk('mul', [batch, scalar(m)], {})], {}))
+    }
+    track(n.inputs[3]!, 'mean')
+    track(n.inputs[4]!, 'unbiasedVar')
+  }
+  return updates
+}
+
+/** `logits` with every training-mode batch norm that has running statistics in inference form over them. */
+const inferenceForm = (logits: Node): Node =>
+  rewrite([logits], (n, ins) =>
+    n.op === 'batchNorm' && ins.length === 5
+      ? mk('batchNormInfer', ins, { axis: (n as Node<'batchNorm'>).attrs.axis, eps: (n as Node<'batchNorm'>).attrs.eps })
+      : rebuild(n, ins),
+  )[0]!
+
 /**
  * Compiles the training step of a classifier for `opts.backend` (the active tfjs backend).
  * Throws `TrainCompileError` when the spec does not fit together.
@@ -98,7 +141,7 @@ const batchCount = (logits: Node): Node => {
  * const program = compileTraining({ logits, labels: intInput('y', ['N']).node, optimizer: sgd(0.9), params: flatParams }, { backend: tf.getBackend() })
  * const { lossSum, correct } = program.step(x, y) // device scalars; params already updated
  */
-export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend: string }): TrainProgram => {
+export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend: string } & LowerExtras): TrainProgram => {
   const { logits, labels, optimizer } = spec
   if (labels.op !== 'input' || labels.dtype !== 'int32') throw new TrainCompileError(`labels must be an int32 input leaf, got ${labels.op} ${labels.dtype}`)
   const forward = graphOf([logits])
@@ -106,13 +149,20 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
   if (images.length !== 1) throw new TrainCompileError(`logits must depend on exactly one data input, found ${images.map(leafName).join(', ') || 'none'}`)
   const xName = leafName(images[0]!)
   const yName = leafName(labels)
-  const params = forward.params
+  const params = forward.params.filter((p) => !isBuffer(p))
+  const buffers = forward.params.filter(isBuffer)
   const hostParams = params.map((p) => checkHost(`param '${p.attrs.name}'`, p.shape, spec.params[p.attrs.name]))
+  const hostBuffers = buffers.map((p) => checkHost(`buffer '${p.attrs.name}'`, p.shape, spec.params[p.attrs.name]))
+  const bufferUpdates = runningUpdates(logits)
+  // buffers no batch norm updates keep their values (no output)
+  const updatedBuffers = buffers.filter((b) => bufferUpdates.has(leafName(b)))
 
-  // The step graph: metrics, then new params, then new state (param-major, slot order).
-  const loss = mk('softmaxCrossEntropy', [logits, labels], {})
-  const lossSum = mk('mul', [loss, batchCount(logits)], {})
-  const correct = mk('correctCount', [logits, labels], {})
+  // The step graph: metrics, then new params, then new state (param-major, slot order), then new buffers.
+  const metricsOf = (out: Node) => {
+    const loss = mk('softmaxCrossEntropy', [out, labels], {})
+    return { loss, lossSum: mk('mul', [loss, batchCount(out)], {}), correct: mk('correctCount', [out, labels], {}) }
+  }
+  const { loss, lossSum, correct } = metricsOf(logits)
   const grads = grad(loss, params)
   const stepLeaf = mk('input', [], { name: STEP_INPUT, dtype: 'float32' }, [], 'float32')
   const slotLeaves = params.map((p) =>
@@ -120,19 +170,25 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
   )
   const updates = params.map((p, i) => optimizer.update(p, grads[i]!, slotLeaves[i]!, stepLeaf))
   const stateLeaves = slotLeaves.flat()
-  const roots = [lossSum, correct, ...updates.map((u) => u.param), ...updates.flatMap((u) => u.state)]
-  const labelsOut = ['lossSum', 'correct', ...params.map(leafName), ...stateLeaves.map(leafName)]
+  const roots = [lossSum, correct, ...updates.map((u) => u.param), ...updates.flatMap((u) => u.state), ...updatedBuffers.map((b) => bufferUpdates.get(leafName(b))!)]
+  const labelsOut = ['lossSum', 'correct', ...params.map(leafName), ...stateLeaves.map(leafName), ...updatedBuffers.map(leafName)]
   const fusion = { activations: fusedActivations(opts.backend) }
   const optimized = optimize(roots, { fusion })
   const trainFn: LoweredFunction = lower(optimized, opts)
-  const evalFn: LoweredFunction = lower(optimize([lossSum, correct], { fusion }), opts)
+  const inference = metricsOf(inferenceForm(logits))
+  const evalFn: LoweredFunction = lower(optimize([inference.lossSum, inference.correct], { fusion }), opts)
   const usesStep = graphOf(optimized).inputs.some((n) => leafName(n) === STEP_INPUT)
 
   const paramVars = params.map((p, i) => tf.variable(tf.tensor(hostParams[i]!.data, [...(p.shape as number[])]), false))
   const stateVars = stateLeaves.map((s) => tf.variable(tf.zeros([...(s.shape as number[])]), false))
-  const variables = [...paramVars, ...stateVars]
+  const bufferVars = buffers.map((b, i) => tf.variable(tf.tensor(hostBuffers[i]!.data, [...(b.shape as number[])]), false))
+  // in output order after the metrics: what `step` reassigns
+  const variables = [...paramVars, ...stateVars, ...updatedBuffers.map((b) => bufferVars[buffers.indexOf(b)]!)]
+  const allVariables = [...paramVars, ...stateVars, ...bufferVars]
+  const modelLeaves = [...params, ...buffers]
+  const modelVars = [...paramVars, ...bufferVars]
   const feedParams = (): Record<string, tf.Tensor> =>
-    Object.fromEntries([...params.map((p, i) => [p.attrs.name, paramVars[i]!]), ...stateLeaves.map((s, i) => [leafName(s), stateVars[i]!])])
+    Object.fromEntries([...modelLeaves.map((p, i) => [p.attrs.name, modelVars[i]!]), ...stateLeaves.map((s, i) => [leafName(s), stateVars[i]!])])
   let stepCount = 0
 
   const metrics = (outs: readonly tf.Tensor[]): StepMetrics => ({ lossSum: outs[0] as tf.Scalar, correct: outs[1] as tf.Scalar })
@@ -160,16 +216,17 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
       const host = async (v: tf.Variable): Promise<Tensor> => ({ shape: [...v.shape], data: new Float32Array(await v.data<'float32'>()) })
       const entries = async (names: readonly string[], vs: readonly tf.Variable[]) =>
         Object.fromEntries(await Promise.all(names.map(async (n, i) => [n, await host(vs[i]!)] as const)))
-      return { params: await entries(params.map(leafName), paramVars), state: await entries(stateLeaves.map(leafName), stateVars), step: stepCount }
+      return { params: await entries(modelLeaves.map(leafName), modelVars), state: await entries(stateLeaves.map(leafName), stateVars), step: stepCount }
     },
     load: (s) => {
       const incoming = [
         ...params.map((p) => checkHost(`param '${p.attrs.name}'`, p.shape, s.params[p.attrs.name])),
         ...stateLeaves.map((l) => checkHost(`optimizer state '${leafName(l)}'`, l.shape, s.state[leafName(l)])),
+        ...buffers.map((b) => checkHost(`buffer '${b.attrs.name}'`, b.shape, s.params[b.attrs.name])),
       ]
       if (!Number.isInteger(s.step) || s.step < 0) throw new TrainCompileError(`step must be a non-negative integer, got ${s.step}`)
       incoming.forEach((t, i) => {
-        const v = variables[i]!
+        const v = allVariables[i]!
         tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)))
       })
       stepCount = s.step
@@ -178,7 +235,7 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
     dispose: () => {
       trainFn.dispose()
       evalFn.dispose()
-      tf.dispose(variables)
+      tf.dispose(allVariables)
     },
   }
 }

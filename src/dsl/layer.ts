@@ -20,6 +20,8 @@ export interface ParamSpec<S extends Shape = Shape> {
   readonly init: Initializer
   readonly fanIn: number
   readonly fanOut: number
+  /** false: a buffer (state the training step updates itself, e.g. running statistics), not differentiated. */
+  readonly trainable?: false
 }
 
 /** The parameter shapes of a layer, by name. */
@@ -85,7 +87,8 @@ export const paramLeaves = <P extends ParamShapes>(layer: LayerDef<P>, prefix: s
   Object.fromEntries(
     Object.entries(layer.params).map(([k, spec]) => {
       const s = spec as ParamSpec
-      return [k, mk('param', [], { name: prefix ? `${prefix}.${k}` : k, init: s.init, fanIn: s.fanIn, fanOut: s.fanOut }, s.shape, 'float32')]
+      const attrs = { name: prefix ? `${prefix}.${k}` : k, init: s.init, fanIn: s.fanIn, fanOut: s.fanOut }
+      return [k, mk('param', [], s.trainable === false ? { ...attrs, trainable: false } : attrs, s.shape, 'float32')]
     }),
   ) as { readonly [K in keyof P]: Node }
 

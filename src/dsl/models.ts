@@ -33,8 +33,10 @@ export const lenet = sequential(
 /**
  * LeNet with today's defaults, still LeNet-sized (same channels and widths): ReLU, max pooling,
  * batch normalization after each convolution (the conv bias is dropped there, BatchNorm's beta replaces it),
- * Kaiming-uniform weights. BatchNorm uses batch statistics (the IR has no running averages), in
- * evaluation too, so evaluate with reasonably large batches.
+ * Kaiming-uniform weights. BatchNorm behaves as PyTorch's: training steps normalize with batch statistics
+ * and update running mean/variance buffers ('1.runningMean', '1.runningVar', '5.runningMean', '5.runningVar';
+ * momentum 0.1, unbiased variance), and evaluation normalizes with those buffers, so test predictions do
+ * not depend on the batch. The buffers are checkpointed with the params.
  *
  * @example
  * const logits = lenetModern(input('x', ['N', 1, 28, 28])) // Expr<readonly ['N', 10]>

@@ -57,8 +57,12 @@ export interface OpAttrs {
   // leaves
   /** A named graph input (data). */
   input: { readonly name: string; readonly dtype: DType }
-  /** A named trainable parameter, with the initializer `init` uses. */
-  param: { readonly name: string; readonly init: Initializer; readonly fanIn: number; readonly fanOut: number }
+  /**
+   * A named parameter, with the initializer `init` uses. `trainable: false` marks a buffer (model state
+   * that is not differentiated nor touched by the optimizer, e.g. batch norm's running statistics);
+   * absent means trainable.
+   */
+  param: { readonly name: string; readonly init: Initializer; readonly fanIn: number; readonly fanOut: number; readonly trainable?: false }
   /** A tensor filled with one value. */
   fill: { readonly value: number }
   // elementwise unary
@@ -103,8 +107,21 @@ export interface OpAttrs {
    * src/compile/interpret). Identity when rate is 0.
    */
   dropout: { readonly rate: number; readonly seed: number }
-  /** Training-mode batch normalization over all axes but `axis` (x, gamma, beta). */
-  batchNorm: { readonly axis: number; readonly eps: number }
+  /**
+   * Training-mode batch normalization over all axes but `axis`: inputs (x, gamma, beta) or
+   * (x, gamma, beta, runningMean, runningVar). The output always uses the batch's statistics (biased
+   * variance); the running inputs only tie the layer's buffers to the node, so a training step can emit
+   * their update `(1 - momentum) * running + momentum * batch` (unbiased variance, as PyTorch) and
+   * evaluation can swap the node for `batchNormInfer` over them. They get no gradient.
+   */
+  batchNorm: { readonly axis: number; readonly eps: number; readonly momentum?: number }
+  /** Inference-mode batch normalization with given statistics: inputs (x, gamma, beta, mean, var), each [C] but x. */
+  batchNormInfer: { readonly axis: number; readonly eps: number }
+  /**
+   * A per-channel statistic of x over all axes but `axis`: [C]. 'mean', or 'unbiasedVar' (divides by
+   * count - 1, as PyTorch's running variance; 0 for a single element). No gradient.
+   */
+  channelStat: { readonly axis: number; readonly stat: 'mean' | 'unbiasedVar' }
   // gradient primitives, emitted by autodiff and lowered per backend
   /** dL/dfilter of conv2d(x, filter): inputs (x, dy). */
   conv2dFilterGrad: ConvAttrs & { readonly filterShape: RShape }

@@ -79,9 +79,23 @@ export const shapeRules = {
       : same(i, a),
   batchNorm: (i, a) =>
     pipe(
-      arity('batchNorm', i, 3),
-      E.chain(([x, g, b]) => pipe(channelParams('batchNorm', x!.shape, a.axis, [g!, b!]), E.map(() => x!.shape))),
+      arity('batchNorm', i, [3, 5]),
+      E.chain(([x, ...ps]) => pipe(channelParams('batchNorm', x!.shape, a.axis, ps as Node[]), E.map(() => x!.shape))),
       E.chain((s) => ok(s)),
+    ),
+  batchNormInfer: (i, a) =>
+    pipe(
+      arity('batchNormInfer', i, 5),
+      E.chain(([x, ...ps]) => pipe(channelParams('batchNormInfer', x!.shape, a.axis, ps as Node[]), E.map(() => x!.shape))),
+      E.chain((s) => ok(s)),
+    ),
+  channelStat: (i, a) =>
+    pipe(
+      arity('channelStat', i, 1),
+      E.chain(([x]) => {
+        const ax = normAxis(a.axis, x!.shape.length)
+        return ax === undefined ? shapeError('channelStat', `channelStat axis ${a.axis} is out of range for ${showShape(x!.shape)}`) : ok([x!.shape[ax]!])
+      }),
     ),
   conv2dFilterGrad: (i, a) =>
     pipe(arity('conv2dFilterGrad', i, 2), E.chain(([x, dy]) => gradShape('conv2dFilterGrad', a.filterShape, dy!.shape, conv2dShape(x!.shape, a.filterShape, a)))),

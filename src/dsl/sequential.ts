@@ -87,7 +87,11 @@ export const sequential = <const In extends Shape, const L extends readonly unkn
       const r = l.outShape(s)
       if (E.isLeft(r)) return r
       s = r.right
-      const count = Object.values(l.params).reduce((a: number, p) => a + numel((p as { shape: RShape }).shape), 0)
+      // trainable parameters only (buffers such as running statistics are state, as in PyTorch's summaries)
+      const count = Object.values(l.params).reduce((a: number, p) => {
+        const spec = p as { shape: RShape; trainable?: false }
+        return spec.trainable === false ? a : a + numel(spec.shape)
+      }, 0)
       rows.push({ index: i, kind: l.kind, describe: l.describe, outShape: s, params: count })
     }
     return E.right(rows)

@@ -55,6 +55,21 @@ export const nnEvaluators = {
     const s = normalize(x!, a.axis, a.eps)
     return tf.add(tf.mul(s.xhat, tf.reshape(gamma!, s.channel)), tf.reshape(beta!, s.channel))
   },
+  batchNormInfer: ([x, gamma, beta, mean, variance], a) => {
+    const ax = axesOf([a.axis], x!.rank)[0]!
+    const channel = x!.shape.map((d, i) => (i === ax ? d : 1))
+    const scale = tf.mul(tf.reshape(gamma!, channel), tf.rsqrt(tf.add(tf.reshape(variance!, channel), a.eps)))
+    return tf.add(tf.mul(tf.sub(x!, tf.reshape(mean!, channel)), scale), tf.reshape(beta!, channel))
+  },
+  channelStat: ([x], a) => {
+    const ax = axesOf([a.axis], x!.rank)[0]!
+    const axes = x!.shape.map((_, i) => i).filter((i) => i !== ax)
+    const mean = tf.mean(x!, axes)
+    if (a.stat === 'mean') return mean
+    const count = axes.reduce((m, i) => m * x!.shape[i]!, 1)
+    const keep = x!.shape.map((d, i) => (i === ax ? d : 1))
+    return tf.div(tf.sum(tf.square(tf.sub(x!, tf.reshape(mean, keep))), axes), Math.max(count - 1, 1))
+  },
   batchNormGrad: ([x, gamma, dy], a) => {
     const s = normalize(x!, a.axis, a.eps)
     if (a.which === 'beta') return tf.sum(dy!, s.axes)
@@ -67,5 +82,5 @@ export const nnEvaluators = {
   reluGrad: ([y, dy]) => tf.mul(dy!, tf.cast(tf.greater(y!, 0), 'float32')),
   tanhGrad: ([y, dy]) => tf.mul(dy!, tf.sub(1, tf.square(y!))),
 } satisfies {
-  [O in 'softmax' | 'logSoftmax' | 'softmaxCrossEntropy' | 'correctCount' | 'softmaxCrossEntropyGrad' | 'dropout' | 'batchNorm' | 'batchNormGrad' | 'sigmoidGrad' | 'reluGrad' | 'tanhGrad']: Evaluator<O>
+  [O in 'softmax' | 'logSoftmax' | 'softmaxCrossEntropy' | 'correctCount' | 'softmaxCrossEntropyGrad' | 'dropout' | 'batchNorm' | 'batchNormInfer' | 'channelStat' | 'batchNormGrad' | 'sigmoidGrad' | 'reluGrad' | 'tanhGrad']: Evaluator<O>
 }

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { Activation, ConvAttrs, Pad4, PoolAttrs } from '../../dsl/ops.js'
 import { avgPool2dGrad, conv2dFilterGrad, conv2dInputGrad, interleaveZeros, maxPool2dGrad } from '../kernels/index.js'
+import { maxPool2dGradHeap } from '../kernels/max-pool2d-grad-heap.js'
 import {
   type LowerContext,
   type Lowering,
@@ -109,11 +110,14 @@ const avgPoolGrad = (dy: tf.Tensor4D, xShape: [number, number, number, number], 
 }
 
 /**
- * dL/dx of max pooling: the kernel on wasm (tfjs-wasm's MaxPoolGrad drops windows whose values are all
- * <= 0) and with padding; tfjs's MaxPoolGrad elsewhere (it also routes each window to its first maximum).
+ * dL/dx of max pooling: the one-pass heap kernel on wasm (tfjs-wasm's MaxPoolGrad drops windows whose
+ * values are all <= 0), the tfjs composition with padding elsewhere; tfjs's MaxPoolGrad otherwise (it also
+ * routes each window to its first maximum).
  */
 const maxPoolGrad = (dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, a: PoolAttrs, ctx: LowerContext): tf.Tensor4D =>
-  isWasm(ctx.backend) || !unpadded(a.pad)
+  isWasm(ctx.backend) && x.dtype === 'float32'
+    ? maxPool2dGradHeap(dy, x, kernelOf(a), stridesOf(a), a.pad)
+    : isWasm(ctx.backend) || !unpadded(a.pad)
     ? maxPool2dGrad(dy, x, y, kernelOf(a), stridesOf(a), tfPad(a.pad))
     : (tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, { filterSize: kernelOf(a), strides: stridesOf(a), pad: 'valid' }) as tf.Tensor4D)
 

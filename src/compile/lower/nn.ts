@@ -1,12 +1,20 @@
 /**
  * Lowering of the nn ops (softmax, cross-entropy, accuracy count, dropout, batch norm) and the gradient
  * primitives of activations, which read the saved forward output instead of recomputing it.
- * Batch norm has no faster tfjs form than the reference's plain ops, so it reuses them.
+ * On wasm, batch norm (both modes, its gradients, the running-statistics reductions) and reluGrad run as
+ * one-pass kernels on the wasm heap (src/compile/kernels/*-heap.ts) when the channel axis is last, which
+ * the layout pass arranges for images; elsewhere they reuse the reference's plain tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { dropoutScale } from '../interpret.js'
 import { nnEvaluators } from '../interpret/nn.js'
-import { type Lowering, axesOf } from './common.js'
+import { batchNormGradHeap, batchNormHeap, batchNormInferHeap, channelStatHeap } from '../kernels/batch-norm-heap.js'
+import { reluGradHeap } from '../kernels/relu-grad-heap.js'
+import { type LowerContext, type Lowering, axesOf, isWasm } from './common.js'
+
+/** Whether the heap kernels apply: wasm, float32 x with its channel `axis` last. */
+const channelLastOnWasm = (x: tf.Tensor, axis: number, ctx: LowerContext): boolean =>
+  isWasm(ctx.backend) && x.dtype === 'float32' && axesOf([axis], x.rank)[0] === x.rank - 1
 
 /** softmax / logSoftmax along `axis`: tfjs's kernels work on the last axis only. */
 const alongAxis = (x: tf.Tensor, axis: number, f: (x: tf.Tensor) => tf.Tensor): tf.Tensor => {
@@ -33,12 +41,16 @@ export const nnLowerings = {
     tf.mul(tf.sub(tf.softmax(logits!), oneHot(labels!, logits!.shape[1]!)), tf.div(g!, logits!.shape[0]!)),
   dropout: ([x], a, ctx) =>
     a.rate === 0 ? x! : tf.mul(x!, ctx.constant(`dropout:${a.seed}:${a.rate}:${x!.shape}`, () => tf.tensor(dropoutScale(a.seed, a.rate, x!.size), x!.shape))),
-  batchNorm: nnEvaluators.batchNorm,
-  batchNormGrad: nnEvaluators.batchNormGrad,
+  batchNorm: (xs, a, ctx) => (channelLastOnWasm(xs[0]!, a.axis, ctx) ? batchNormHeap(xs[0]!, xs[1]!, xs[2]!, a.eps) : nnEvaluators.batchNorm(xs, a)),
+  batchNormInfer: (xs, a, ctx) =>
+    channelLastOnWasm(xs[0]!, a.axis, ctx) ? batchNormInferHeap(xs[0]!, xs[1]!, xs[2]!, xs[3]!, xs[4]!, a.eps) : nnEvaluators.batchNormInfer(xs, a),
+  channelStat: (xs, a, ctx) => (channelLastOnWasm(xs[0]!, a.axis, ctx) ? channelStatHeap(xs[0]!, a.stat) : nnEvaluators.channelStat(xs, a)),
+  batchNormGrad: (xs, a, ctx) =>
+    channelLastOnWasm(xs[0]!, a.axis, ctx) ? batchNormGradHeap(xs[0]!, xs[1]!, xs[2]!, a.eps, a.which) : nnEvaluators.batchNormGrad(xs, a),
   // from the saved output y: dy * y * (1 - y), dy * [y > 0], dy * (1 - y^2)
   sigmoidGrad: ([y, dy]) => tf.mul(dy!, tf.mul(y!, tf.sub(1, y!))),
-  reluGrad: ([y, dy]) => tf.mul(dy!, tf.step(y!)),
+  reluGrad: ([y, dy], _a, ctx) => (isWasm(ctx.backend) && y!.dtype === 'float32' && dy!.dtype === 'float32' && y!.size === dy!.size ? reluGradHeap(y!, dy!) : tf.mul(dy!, tf.step(y!))),
   tanhGrad: ([y, dy]) => tf.mul(dy!, tf.sub(1, tf.square(y!))),
 } satisfies {
-  [O in 'softmax' | 'logSoftmax' | 'softmaxCrossEntropy' | 'correctCount' | 'softmaxCrossEntropyGrad' | 'dropout' | 'batchNorm' | 'batchNormGrad' | 'sigmoidGrad' | 'reluGrad' | 'tanhGrad']: Lowering<O>
+  [O in 'softmax' | 'logSoftmax' | 'softmaxCrossEntropy' | 'correctCount' | 'softmaxCrossEntropyGrad' | 'dropout' | 'batchNorm' | 'batchNormInfer' | 'channelStat' | 'batchNormGrad' | 'sigmoidGrad' | 'reluGrad' | 'tanhGrad']: Lowering<O>
 }

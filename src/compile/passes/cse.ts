@@ -21,7 +21,7 @@ export const normalizeAttrs = (n: Node): Node['attrs'] => {
       const axes = [...new Set(a.axes.map((x) => axis(x, rank)))].sort((x, y) => x - y)
       return { ...a, axes }
     })
-    .with({ op: P.union('softmax', 'logSoftmax', 'batchNorm', 'batchNormGrad') }, (s) => {
+    .with({ op: P.union('softmax', 'logSoftmax', 'batchNorm', 'batchNormGrad', 'batchNormInfer', 'channelStat') }, (s) => {
       const a = (s as Node<'softmax'>).attrs
       return { ...a, axis: axis(a.axis, rank) }
     })

@@ -16,8 +16,8 @@
  *   reshape other than flatten, cross-entropy, a reshape that mixes image axes).
  *
  * Elementwise ops, broadcasting binaries (their other operands are reshaped/transposed to match, fills
- * folded), reductions and softmax (axes renumbered), transpose (absorbed into the form), batchNorm
- * (axis renumbered) and broadcastTo keep the permuted layout. Dropout keeps it too; its mask is then
+ * folded), reductions and softmax (axes renumbered), transpose (absorbed into the form), batchNorm,
+ * batchNormInfer and channelStat (axis renumbered) and broadcastTo keep the permuted layout. Dropout keeps it too; its mask is then
  * drawn over the permuted shape, which is the same distribution but not the same elements.
  * Running the pass twice is the identity (NHWC ops are left alone).
  */
@@ -168,10 +168,13 @@ const place = (n: Node, get: Get): Placed => {
         ? placed(mk('broadcastTo', [x.node], { shape: permuteShape(b.attrs.shape, perm) }), x.form)
         : asOriginal(n, get),
     )
-    .with({ op: 'batchNorm' }, (b) =>
+    .with({ op: P.union('batchNorm', 'batchNormInfer') }, (b) =>
       perm
-        ? placed(mk('batchNorm', [x.node, ...n.inputs.slice(1).map((i) => original(get(i)))], { ...b.attrs, axis: axisIn(x.form, b.attrs.axis, perm.length) }), x.form)
+        ? placed(mk(b.op, [x.node, ...n.inputs.slice(1).map((i) => original(get(i)))], { ...b.attrs, axis: axisIn(x.form, b.attrs.axis, perm.length) }), x.form)
         : asOriginal(n, get),
+    )
+    .with({ op: 'channelStat' }, (s) =>
+      perm ? placed(mk('channelStat', [x.node], { ...s.attrs, axis: axisIn(x.form, s.attrs.axis, perm.length) })) : asOriginal(n, get),
     )
     .with({ op: 'batchNormGrad' }, (b) => {
       if (!perm) return asOriginal(n, get)
