@@ -1,7 +1,9 @@
 /**
  * Lowering: an (optimized) graph becomes one function over tfjs tensors. Each op has a lowering
  * (src/compile/lower/<family>.ts, the same families as src/dsl/rules and src/compile/grad), chosen per
- * backend where it matters (wasm gets the forward-conv gradient kernels of src/compile/kernels).
+ * backend where it matters (wasm gets the forward-conv gradient kernels of src/compile/kernels). On top of
+ * that, a backend may have multi-node patterns (src/compile/lower/fusion.ts; wasm's are in
+ * lower/fused-grads.ts): one fused call computes several nodes and makes others dead.
  *
  * The work that depends only on the graph (topological order, input slots, when each value is last used)
  * is done once here; a call binds the symbolic dims from the fed tensors (e.g. N = 256, or a last partial
@@ -16,11 +18,14 @@ import type { Op } from '../dsl/ops.js'
 import { bindShape, isKnown, showShape } from '../dsl/shape.js'
 import type { LowerContext, LowerOptions, Lowering } from './lower/common.js'
 import { elementwiseLowerings } from './lower/elementwise.js'
+import { gradPatterns } from './lower/fused-grads.js'
+import { type FusionPlan, planFusion } from './lower/fusion.js'
 import { imageLowerings } from './lower/image.js'
 import { nnLowerings } from './lower/nn.js'
 import { structureLowerings } from './lower/structure.js'
 
 export { type LowerContext, type LowerOptions, type Lowering, fusedActivations } from './lower/common.js'
+export type { FusedCall, FusionPlan } from './lower/fusion.js'
 
 /** How each op is lowered. */
 export const lowerings = {
@@ -60,9 +65,19 @@ export interface LoweredFunction {
   (feeds: Feeds): tf.Tensor[]
   /** The graph's roots, in output order. */
   readonly outputs: readonly Node[]
+  /** The multi-node patterns it runs as fused calls (empty on backends without patterns). */
+  readonly fusion: FusionPlan
   /** Frees the kept constants. */
   dispose(): void
 }
+
+/**
+ * The fused calls `lower` would run for the graph of `outputs` on `backend` (src/compile/lower/fused-grads.ts
+ * on wasm, none elsewhere), for inspection.
+ * @example fusionPlan(graph, 'wasm').calls.map((c) => c.pattern) // ['softmaxCrossEntropy', 'pooledSigmoidGrad', ...]
+ */
+export const fusionPlan = (outputs: readonly Node[], backend: string, nodes: readonly Node[] = topo(outputs)): FusionPlan =>
+  planFusion(nodes, outputs, gradPatterns(backend))
 
 /** Extra options of {@link lower}. */
 export interface LowerExtras {
@@ -70,14 +85,19 @@ export interface LowerExtras {
   readonly profile?: (node: Node, ms: number) => void
 }
 
+/** One unit of work: a node's own lowering, or a fused call computing several nodes (src/compile/lower/fusion.ts). */
 interface Step {
+  /** The first node it computes (what profiles and errors name). */
   readonly node: Node
-  readonly run: Lowering<Op>
+  readonly run: (xs: tf.Tensor[], ctx: LowerContext) => tf.Tensor[]
+  /** Values read, by node index. */
   readonly inputs: readonly number[]
-  /** Values (by step index) whose last use is this step: freed right after it. */
-  readonly frees: readonly number[]
-  /** Whether the node's shape has symbolic dims that no leaf names (learned from its result). */
-  readonly learns: boolean
+  /** Values written, by node index (one per returned tensor). */
+  readonly outputs: readonly number[]
+  /** Values (by node index) whose last use is this step: freed right after it. */
+  readonly frees: number[]
+  /** Per output: whether its shape has symbolic dims that no leaf names (learned from its result). */
+  readonly learns: readonly boolean[]
 }
 
 const symbols = (shape: readonly (number | string)[]): string[] => shape.filter((d): d is string => !isKnown(d) && !d.includes('*'))
@@ -93,21 +113,32 @@ const symbols = (shape: readonly (number | string)[]): string[] => shape.filter(
 export const lower = (outputs: readonly Node[], options: LowerOptions & LowerExtras): LoweredFunction => {
   const nodes = topo(outputs)
   const index = new Map(nodes.map((n, i) => [n.id, i]))
-  const lastUse = new Array<number>(nodes.length).fill(-1)
-  nodes.forEach((n, i) => n.inputs.forEach((x) => (lastUse[index.get(x.id)!] = i)))
-  const isOutput = new Set(outputs.map((o) => index.get(o.id)!))
   const leaves = nodes.filter((n): n is Node<'input'> | Node<'param'> => n.op === 'input' || n.op === 'param')
   const leafDims = new Set(leaves.flatMap((l) => symbols(l.shape)))
-  const steps: Step[] = nodes.map((node, i) => ({
-    node,
-    run: lowerings[node.op] as Lowering<Op>,
-    inputs: node.inputs.map((x) => index.get(x.id)!),
-    frees: [],
-    learns: symbols(node.shape).some((d) => !leafDims.has(d)),
-  }))
+  const learns = (n: Node) => symbols(n.shape).some((d) => !leafDims.has(d))
+  // Multi-node patterns of the backend (empty plan elsewhere): a fused call runs where its first output
+  // would, its other outputs are not lowered on their own, and its dead nodes are not computed at all.
+  const plan = fusionPlan(outputs, options.backend, nodes)
+  const steps: Step[] = []
+  for (const node of nodes) {
+    const call = plan.callOf.get(node.id)
+    if (plan.dead.has(node.id) || (call && call.outputs[0] !== node)) continue
+    const computes = call ? call.outputs : [node]
+    steps.push({
+      node,
+      run: call ? (xs, ctx) => call.run(xs, ctx) : (xs, ctx) => [(lowerings[node.op] as Lowering<Op>)(xs, node.attrs, ctx)],
+      inputs: (call ? call.inputs : node.inputs).map((x) => index.get(x.id)!),
+      outputs: computes.map((n) => index.get(n.id)!),
+      frees: [],
+      learns: computes.map(learns),
+    })
+  }
+  const lastUse = new Array<number>(nodes.length).fill(-1)
+  steps.forEach((s, at) => s.inputs.forEach((k) => (lastUse[k] = at)))
+  const isOutput = new Set(outputs.map((o) => index.get(o.id)!))
   lastUse.forEach((at, i) => {
     const n = nodes[i]!
-    if (at >= 0 && !isOutput.has(i) && n.op !== 'input' && n.op !== 'param') (steps[at]!.frees as number[]).push(i)
+    if (at >= 0 && !isOutput.has(i) && n.op !== 'input' && n.op !== 'param') steps[at]!.frees.push(i)
   })
   const kept = new Map<string, tf.Tensor>()
 
@@ -156,18 +187,19 @@ export const lower = (outputs: readonly Node[], options: LowerOptions & LowerExt
     }
     return tf.tidy(() => {
       const values: tf.Tensor[] = new Array(steps.length)
-      for (let i = 0; i < steps.length; i++) {
-        const s = steps[i]!
+      for (const s of steps) {
         ctx.node = s.node
         const xs = s.inputs.map((k) => values[k]!)
         const start = options.profile ? performance.now() : 0
-        let out = s.run(xs, s.node.attrs, ctx)
-        // an op that hands back one of its inputs (identity reduce, ...) gets its own handle, so freeing
-        // the input later cannot free this value
-        if (s.node.inputs.length > 0 && xs.includes(out)) out = tf.clone(out)
+        const outs = s.run(xs, ctx)
         if (options.profile) options.profile(s.node, performance.now() - start)
-        if (s.learns) unify(s.node, out.shape, bindings)
-        values[i] = out
+        s.outputs.forEach((k, j) => {
+          // an op that hands back one of its inputs (identity reduce, ...) gets its own handle, so freeing
+          // the input later cannot free this value
+          const out = xs.includes(outs[j]!) ? tf.clone(outs[j]!) : outs[j]!
+          if (s.learns[j]) unify(nodes[k]!, out.shape, bindings)
+          values[k] = out
+        })
         for (const k of s.frees) if (!borrowed.has(values[k]!)) values[k]!.dispose()
       }
       // leaves and constants are not ours to give away: outputs get their own handles
@@ -179,6 +211,7 @@ export const lower = (outputs: readonly Node[], options: LowerOptions & LowerExt
   }
   return Object.assign(run, {
     outputs: [...outputs],
+    fusion: plan,
     dispose: () => {
       for (const t of kept.values()) t.dispose()
       kept.clear()
