@@ -23,6 +23,7 @@ const program = new Command('lenet')
   .description('LeNet-5 on Fashion-MNIST (Dive into Deep Learning ch. 6.6)')
   .option('--epochs <n>', `training epochs (default ${DEFAULTS.epochs})`)
   .option('--lr <rate>', `learning rate (default: the model's recipe, lenet ${RECIPES.lenet.lr}, lenet-modern ${RECIPES['lenet-modern'].lr})`)
+  .option('--lr-decay <factor>', `multiply the learning rate by this factor per epoch, decayed smoothly per step (default: the model's recipe, lenet ${RECIPES.lenet.lrDecay}, lenet-modern ${RECIPES['lenet-modern'].lrDecay})`)
   .option('--batch-size <n>', `examples per step (default ${DEFAULTS.batchSize})`)
   .addOption(new Option('--backend <name>', `compute backend (default ${DEFAULTS.backend})`).choices(['auto', ...BACKEND_NAMES]))
   .option('--seed <n>', `seed of parameter init and batch order (default ${DEFAULTS.seed})`)
@@ -40,6 +41,7 @@ const program = new Command('lenet')
 interface Flags {
   readonly epochs?: string
   readonly lr?: string
+  readonly lrDecay?: string
   readonly batchSize?: string
   readonly backend?: string
   readonly seed?: string

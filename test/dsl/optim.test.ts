@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { interpret } from '../../src/compile/interpret.js'
 import { mk, type Node } from '../../src/dsl/node.js'
-import { type Optimizer, adam, momentum, sgd } from '../../src/dsl/optim/index.js'
+import { type Optimizer, adam, exponentialDecay, momentum, sgd } from '../../src/dsl/optim/index.js'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -117,5 +117,17 @@ describe('optimizers build the textbook update as IR', () => {
       const u = opt.update(w, g, opt.slots.map((s) => param(`w@${s}`)), step)
       for (const n of [u.param, ...u.state]) expect(n.shape).toEqual([N])
     }
+  })
+})
+
+describe('exponentialDecay', () => {
+  it('multiplies the rate by `rate` every `steps` steps, smoothly per step', async () => {
+    const step = mk('input', [], { name: '@step', dtype: 'float32' }, [], 'float32')
+    const lr = exponentialDecay(0.01, { rate: 0.5, steps: 10 }).at(step)
+    for (const t of [1, 6, 11, 21]) {
+      const [v] = interpret([lr], { inputs: { '@step': tf.scalar(t) }, params: {} })
+      expect((await v!.data())[0]).toBeCloseTo(0.01 * 0.5 ** ((t - 1) / 10), 7)
+    }
+    expect(() => exponentialDecay(0.01, { rate: 0, steps: 10 })).toThrow(RangeError)
   })
 })

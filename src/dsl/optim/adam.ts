@@ -1,6 +1,7 @@
 /** Adam (Kingma & Ba 2015) with bias correction, as Optax's `adam` and PyTorch's `Adam`. */
 import type { Node } from '../node.js'
 import { type Optimizer, add, checkHyper, checkSlots, div, exp, mul, scalar, sqrt, square, sub } from './types.js'
+import { type LearningRate, lrAt, lrName } from './schedule.js'
 
 /** Adam's hyperparameters beyond the learning rate. */
 export interface AdamOptions {
@@ -21,9 +22,9 @@ export interface AdamOptions {
  * const opt = adam(1e-3)
  * const { param, state: [m1, v1] } = opt.update(w, dw, [m, v], step)
  */
-export const adam = (lr: number, opts: AdamOptions = {}): Optimizer => {
+export const adam = (lr: LearningRate, opts: AdamOptions = {}): Optimizer => {
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = opts
-  checkHyper('adam', 'lr', lr, (v) => v > 0, 'positive')
+  if (typeof lr === 'number') checkHyper('adam', 'lr', lr, (v) => v > 0, 'positive')
   checkHyper('adam', 'b1', b1, (v) => v >= 0 && v < 1, 'in [0, 1)')
   checkHyper('adam', 'b2', b2, (v) => v >= 0 && v < 1, 'in [0, 1)')
   checkHyper('adam', 'eps', eps, (v) => v >= 0, 'non-negative')
@@ -31,7 +32,7 @@ export const adam = (lr: number, opts: AdamOptions = {}): Optimizer => {
   const correction = (b: number, t: Node) =>
     b === 0 ? scalar(1) : sub(scalar(1), exp(mul(t, scalar(Math.log(b)))))
   const self: Optimizer = {
-    name: `adam(lr=${lr}, b1=${b1}, b2=${b2}, eps=${eps})`,
+    name: `adam(lr=${lrName(lr)}, b1=${b1}, b2=${b2}, eps=${eps})`,
     slots: ['m', 'v'],
     update: (p, g, state, step) => {
       checkSlots(self, state)
@@ -39,7 +40,7 @@ export const adam = (lr: number, opts: AdamOptions = {}): Optimizer => {
       const v = add(mul(scalar(b2), state[1]!), mul(scalar(1 - b2), square(g)))
       const mHat = div(m, correction(b1, step))
       const vHat = div(v, correction(b2, step))
-      const delta = div(mul(scalar(lr), mHat), add(sqrt(vHat), scalar(eps)))
+      const delta = div(mul(lrAt(lr, step), mHat), add(sqrt(vHat), scalar(eps)))
       return { param: sub(p, delta), state: [m, v] }
     },
   }

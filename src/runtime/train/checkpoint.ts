@@ -20,7 +20,7 @@ export const CHECKPOINT_FILE = 'checkpoint.json'
 const FORMAT = 1
 
 /** The settings a resumed run must share with the saved one (else the result would differ). */
-export type RunIdentity = Pick<TrainConfig, 'model' | 'optimizer' | 'lr' | 'batchSize' | 'seed' | 'limit'> & { readonly data: string }
+export type RunIdentity = Pick<TrainConfig, 'model' | 'optimizer' | 'lr' | 'lrDecay' | 'batchSize' | 'seed' | 'limit'> & { readonly data: string }
 
 /** A decoded checkpoint. */
 export interface Checkpoint {

@@ -83,6 +83,7 @@ const identityOf = (c: TrainConfig): RunIdentity => ({
   model: c.model,
   optimizer: c.optimizer,
   lr: c.lr,
+  lrDecay: c.lrDecay,
   batchSize: c.batchSize,
   seed: c.seed,
   limit: c.limit,
@@ -142,7 +143,7 @@ const prepare = (raw: RawConfig): RTE.ReaderTaskEither<TrainEnv, TrainError, Pre
 const compileProgram = (p: Prepared): RTE.ReaderTaskEither<TrainEnv, TrainError, TrainProgram> => (env) =>
   TE.fromEither(
     E.tryCatch(() => {
-      const program = env.compile(trainSpec(p.config), { backend: tf.getBackend() })
+      const program = env.compile(trainSpec(p.config, Math.ceil(p.train.n / p.config.batchSize)), { backend: tf.getBackend() })
       if (p.resume !== undefined) program.load(p.resume.program)
       return program
     }, trainError.compileFailed),

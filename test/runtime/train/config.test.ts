@@ -11,9 +11,11 @@ const issues = (r: E.Either<TrainError, unknown>) => {
 describe('validateConfig', () => {
   it("fills the seed's recipe for lenet and Adam for lenet-modern", () => {
     expect(validateConfig({})).toEqual(
-      E.right({ model: 'lenet', optimizer: 'sgd', epochs: 10, lr: 0.9, batchSize: 256, backend: 'auto', seed: 0, dataDir: undefined, limit: undefined, out: './out', resume: false, checkEvery: 0 }),
+      E.right({ model: 'lenet', optimizer: 'sgd', epochs: 10, lr: 0.9, lrDecay: 1, batchSize: 256, backend: 'auto', seed: 0, dataDir: undefined, limit: undefined, out: './out', resume: false, checkEvery: 0 }),
     )
-    expect(validateConfig({ model: 'lenet-modern' })).toMatchObject(E.right({ optimizer: 'adam', lr: RECIPES['lenet-modern'].lr }))
+    expect(validateConfig({ model: 'lenet-modern' })).toMatchObject(E.right({ optimizer: 'adam', lr: RECIPES['lenet-modern'].lr, lrDecay: RECIPES['lenet-modern'].lrDecay }))
+    expect(validateConfig({ lrDecay: '0.5' })).toMatchObject(E.right({ lrDecay: 0.5 }))
+    expect(issues(validateConfig({ lrDecay: '1.5' }))).toEqual([{ field: 'lr-decay', value: '1.5', problem: 'must be in (0, 1]' }])
     expect(validateConfig({ model: 'lenet-modern', optimizer: 'sgd', lr: '0.5' })).toMatchObject(E.right({ optimizer: 'sgd', lr: 0.5 }))
   })
 
