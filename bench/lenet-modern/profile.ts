@@ -11,7 +11,7 @@ import type { Node } from '../../src/dsl/node.js'
 await initWasm({ threads: 2 })
 const batch = Number(process.argv[2] ?? 256)
 const model = (process.argv.find((a) => a.startsWith('--model='))?.slice(8) ?? 'lenet-modern') as 'lenet' | 'lenet-modern'
-const spec = trainSpec({ model, optimizer: 'adam', lr: 0.003, seed: 0 })
+const spec = trainSpec(model === 'lenet' ? { model, optimizer: 'sgd', lr: 0.9, seed: 0 } : { model, optimizer: 'adam', lr: 0.003, seed: 0 })
 const byOp = new Map<string, number>()
 let profiling = false
 const profile = (n: Node, ms: number) => {
