@@ -38,7 +38,9 @@ describe.each(BACKENDS)('conv2d gradients as forward convs on %s', (backend) => 
 
   it("match tfjs' own gradients (cpu backend) when dilation is 1", async () => {
     await useBackend(backend)
-    const cases = convCaseArb.filter((c) => c.dilation[0] === 1 && c.dilation[1] === 1)
+    // tfjs's own backprop kernels fail ("Size(12) must match the product of shape 4,1,1,1") when the kernel is
+    // larger than the unpadded input; the loop-by-definition test above covers those cases.
+    const cases = convCaseArb.filter((c) => c.dilation[0] === 1 && c.dilation[1] === 1 && c.kH <= c.h && c.kW <= c.w)
     await fc.assert(
       fc.asyncProperty(cases, async (c) => {
         const o = operands(c)
