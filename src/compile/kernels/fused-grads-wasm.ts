@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core'
 import { f32, registerHeapKernel, type WasmHeapBackend } from './wasm-heap.js'
+import { registerSplitKernel, runSplit } from './heap-threads.js'
 
 /** y [N,H,W,C], dp [N,OH,OW,C] -> dx [N,H,W,C] and/or dx [H,W,N,C], plus db [C]. */
 export const POOLED_SIGMOID_GRAD = 'TypegradPooledSigmoidGrad'
@@ -31,12 +32,7 @@ registerHeapKernel(POOLED_SIGMOID_GRAD, ['y', 'dp'], (backend, [y, dp], attrs) =
   const a = dx ? f32(backend, dx) : undefined
   const t = dxT ? f32(backend, dxT) : undefined
   const acc = new Float64Array(c)
-  const scale = 1 / (kH * kW)
-  // One pass in input order; the HWNC writes scatter in 24-byte runs, which measured faster
-  // than reading y scattered. Specialised loops: JS float math is the bottleneck (~5 ns/element).
-  if (a && t) pooledSigmoidBoth(ys, dps, a, t, acc, n, h, w, c, oh, ow, kH, kW, scale)
-  else if (a) pooledSigmoidNHWC(ys, dps, a, acc, n, h, w, c, oh, ow, kH, kW, scale)
-  else if (t) pooledSigmoidHWNC(ys, dps, t, acc, n, h, w, c, oh, ow, kH, kW, scale)
+  pooledSigmoidGradViews(ys, dps, a, t, acc, [n!, h!, w!, c!], [oh!, ow!], [kH, kW])
   f32(backend, db).set(acc)
   if (dx) outs.push(dx)
   if (dxT) outs.push(dxT)
@@ -44,12 +40,49 @@ registerHeapKernel(POOLED_SIGMOID_GRAD, ['y', 'dp'], (backend, [y, dp], attrs) =
   return outs
 })
 
-function pooledSigmoidNHWC(
-  ys: Float32Array, dps: Float32Array, out: Float32Array, acc: Float64Array,
-  n: number, h: number, w: number, c: number, oh: number, ow: number, kH: number, kW: number, scale: number,
+/** Items below which the pooled sigmoid grad stays on one thread (measured break-even ~13k elements: the handoff costs ~20-40 us). */
+const POOLED_SPLIT_MIN_ELEMENTS = 1 << 14
+
+/**
+ * The pooled sigmoid gradient over views that share one buffer (the wasm heap): y [N,H,W,C],
+ * dp [N,OH,OW,C] -> out [N,H,W,C] and/or outT [H,W,N,C], acc [C] += the bias sums. Splits the
+ * batch over two threads when the buffer is shared and the job is big (see heap-threads.ts).
+ * @example pooledSigmoidGradViews(ys, dps, dx, undefined, acc, [n, h, w, c], [oh, ow], [2, 2])
+ */
+export function pooledSigmoidGradViews(
+  ys: Float32Array, dps: Float32Array, out: Float32Array | undefined, outT: Float32Array | undefined, acc: Float64Array,
+  [n, h, w, c]: readonly [number, number, number, number], [oh, ow]: readonly [number, number], [kH, kW]: readonly [number, number],
 ): void {
-  let i = 0
-  for (let b = 0; b < n; b++) {
+  const variant = (out ? 1 : 0) + (outT ? 2 : 0)
+  if (variant === 0) return
+  const params = [variant, ys.byteOffset, dps.byteOffset, out?.byteOffset ?? 0, outT?.byteOffset ?? 0, n, h, w, c, oh, ow, kH, kW, 1 / (kH * kW)]
+  runSplit(POOLED_SIGMOID_GRAD, ys.buffer, params, n, acc, Math.ceil(POOLED_SPLIT_MIN_ELEMENTS / Math.max(1, h * w * c)))
+}
+
+/** Split body: batches [b0, b1) of the pooled sigmoid grad (self-contained: runs in the worker too). */
+function pooledSigmoidPart(heap: ArrayBufferLike, p: Float64Array, b0: number, b1: number, acc: Float64Array): void {
+  // `| 0`: the params arrive as doubles; small-int indices keep the loops in integer math.
+  const variant = p[0]! | 0
+  const n = p[5]! | 0, h = p[6]! | 0, w = p[7]! | 0, c = p[8]! | 0, oh = p[9]! | 0, ow = p[10]! | 0, kH = p[11]! | 0, kW = p[12]! | 0
+  const scale = p[13]!
+  b0 |= 0
+  b1 |= 0
+  const size = n * h * w * c
+  const ys = new Float32Array(heap, p[1]!, size)
+  const dps = new Float32Array(heap, p[2]!, n * oh * ow * c)
+  // One pass in input order; the HWNC writes scatter in 24-byte runs, which measured faster
+  // than reading y scattered. Specialised loops: JS float math is the bottleneck (~5 ns/element).
+  if (variant === 3) pooledSigmoidBoth(ys, dps, new Float32Array(heap, p[3]!, size), new Float32Array(heap, p[4]!, size), acc, b0, b1, n, h, w, c, oh, ow, kH, kW, scale)
+  else if (variant === 1) pooledSigmoidNHWC(ys, dps, new Float32Array(heap, p[3]!, size), acc, b0, b1, h, w, c, oh, ow, kH, kW, scale)
+  else pooledSigmoidHWNC(ys, dps, new Float32Array(heap, p[4]!, size), acc, b0, b1, n, h, w, c, oh, ow, kH, kW, scale)
+}
+
+function pooledSigmoidNHWC(
+  ys: Float32Array, dps: Float32Array, out: Float32Array, acc: Float64Array, b0: number, b1: number,
+  h: number, w: number, c: number, oh: number, ow: number, kH: number, kW: number, scale: number,
+): void {
+  let i = b0 * h * w * c
+  for (let b = b0; b < b1; b++) {
     for (let r = 0; r < h; r++) {
       const pRow = (b * oh + ((r / kH) | 0)) * ow
       for (let col = 0; col < w; col++) {
@@ -66,11 +99,11 @@ function pooledSigmoidNHWC(
 }
 
 function pooledSigmoidHWNC(
-  ys: Float32Array, dps: Float32Array, out: Float32Array, acc: Float64Array,
+  ys: Float32Array, dps: Float32Array, out: Float32Array, acc: Float64Array, b0: number, b1: number,
   n: number, h: number, w: number, c: number, oh: number, ow: number, kH: number, kW: number, scale: number,
 ): void {
-  let i = 0
-  for (let b = 0; b < n; b++) {
+  let i = b0 * h * w * c
+  for (let b = b0; b < b1; b++) {
     for (let r = 0; r < h; r++) {
       const pRow = (b * oh + ((r / kH) | 0)) * ow
       for (let col = 0; col < w; col++) {
@@ -88,11 +121,11 @@ function pooledSigmoidHWNC(
 }
 
 function pooledSigmoidBoth(
-  ys: Float32Array, dps: Float32Array, out: Float32Array, outT: Float32Array, acc: Float64Array,
+  ys: Float32Array, dps: Float32Array, out: Float32Array, outT: Float32Array, acc: Float64Array, b0: number, b1: number,
   n: number, h: number, w: number, c: number, oh: number, ow: number, kH: number, kW: number, scale: number,
 ): void {
-  let i = 0
-  for (let b = 0; b < n; b++) {
+  let i = b0 * h * w * c
+  for (let b = b0; b < b1; b++) {
     for (let r = 0; r < h; r++) {
       const pRow = (b * oh + ((r / kH) | 0)) * ow
       for (let col = 0; col < w; col++) {
@@ -109,6 +142,8 @@ function pooledSigmoidBoth(
     }
   }
 }
+
+registerSplitKernel(POOLED_SIGMOID_GRAD, pooledSigmoidPart, [pooledSigmoidNHWC, pooledSigmoidHWNC, pooledSigmoidBoth])
 
 registerHeapKernel(SIGMOID_GRAD_BIAS, ['y', 'dy'], (backend, [y, dy]) => {
   const f = y.shape[y.shape.length - 1] ?? 1

@@ -22,6 +22,9 @@ const poolCaseArb = fc
   })
   .filter((p) => {
     if (typeof p.pad === 'number' && (p.pad >= p.k[0] || p.pad >= p.k[1])) return false
+    // windows that skip input (stride > window) are left out: tfjs's own pooling kernels disagree there
+    // (seen: k [1, 1], s [1, 3] on cpu); the IR's pooling gradients are checked against the interpreter
+    if (p.s[0] > p.k[0] || p.s[1] > p.k[1]) return false
     const g = convGeometry([p.n, p.h, p.w, p.c], p.k, p.s, p.pad, 1)
     // tfjs rounds numeric-pad output sizes (Math.round) and its kernels disagree on the
     // extra window; only exact tilings are well defined
