@@ -3,7 +3,7 @@
  * through tfjs's own tape on wasm, and PyTorch on the CPU (when some python3 has torch), plus the ratio
  * typegrad / PyTorch and the compile time of the step.
  *
- * Usage: npm run bench [-- --json] [--steps 30] [--rounds 3] [--threads 2] [--batch 256] [--no-tape] [--no-pytorch]
+ * Usage: npm run bench [-- --json] [--steps 30] [--rounds 5] [--threads 2] [--batch 256] [--no-tape] [--no-pytorch]
  * With --json: one JSON object per line, {"name","backend","batch","examples_per_sec","ms_per_step"}, then
  * {"name":"typegrad/pytorch","ratio"} and {"name":"compile lenet train step","compile_ms","first_compile_ms"}.
  */
@@ -21,7 +21,7 @@ const json = process.argv.includes('--json')
 const batch = arg('batch', 256)
 const steps = arg('steps', 30)
 const threads = arg('threads', 2)
-const rounds = arg('rounds', 3)
+const rounds = arg('rounds', 5)
 
 interface Row {
   readonly name: string
