@@ -7,7 +7,7 @@ export { avgPool2d, maxPool2d, type Pool2d, type PoolConfig } from './layers/poo
 export { linear, type Linear, type LinearConfig } from './layers/linear.js'
 export { sigmoid, relu, tanh, softmax, logSoftmax, dropout } from './layers/elementwise.js'
 export { flatten, reshape } from './layers/structure.js'
-export { batchNorm2d, type BatchNorm2d } from './layers/batchNorm.js'
+export { batchNorm1d, batchNorm2d, type BatchNorm1d, type BatchNorm2d } from './layers/batchNorm.js'
 export { mul } from './layers/config.js'
 export { type Key, key, split, foldIn, uniform, normal, permutation } from './random.js'
 export { type Tensor, initTensor, numel } from './tensor.js'

@@ -3,7 +3,7 @@
  * giving logits [N, 10]. Parameter leaves are named '<layer index>.<param>' ('0.weight', ...).
  */
 import { avgPool2d, maxPool2d } from './layers/pool.js'
-import { batchNorm2d } from './layers/batchNorm.js'
+import { batchNorm1d, batchNorm2d } from './layers/batchNorm.js'
 import { conv2d } from './layers/conv2d.js'
 import { linear } from './layers/linear.js'
 import { relu, sigmoid } from './layers/elementwise.js'
@@ -32,11 +32,12 @@ export const lenet = sequential(
 
 /**
  * LeNet with today's defaults, still LeNet-sized (same channels and widths): ReLU, max pooling,
- * batch normalization after each convolution (the conv bias is dropped there, BatchNorm's beta replaces it),
- * Kaiming-uniform weights. BatchNorm behaves as PyTorch's: training steps normalize with batch statistics
- * and update running mean/variance buffers ('1.runningMean', '1.runningVar', '5.runningMean', '5.runningVar';
- * momentum 0.1, unbiased variance), and evaluation normalizes with those buffers, so test predictions do
- * not depend on the batch. The buffers are checkpointed with the params.
+ * batch normalization after each convolution and each hidden dense layer, as d2l's BN-LeNet (the bias
+ * before a BatchNorm is dropped, BatchNorm's beta replaces it), Kaiming-uniform weights. BatchNorm behaves as
+ * PyTorch's: training steps normalize with batch statistics and update running mean/variance buffers
+ * ('<layer>.runningMean', '<layer>.runningVar'; momentum 0.1, unbiased variance), and evaluation normalizes
+ * with those buffers, so test predictions do not depend on the batch. The buffers are checkpointed with the
+ * params.
  *
  * @example
  * const logits = lenetModern(input('x', ['N', 1, 28, 28])) // Expr<readonly ['N', 10]>
@@ -48,8 +49,8 @@ export const lenetModern = sequential(
   conv2d(6, 16, { kernel: 5, bias: false, init: 'kaimingUniform' }), batchNorm2d(16), relu(),
   maxPool2d({ kernel: 2, stride: 2 }),
   flatten(),
-  linear(mul(16, 5, 5), 120, { init: 'kaimingUniform' }), relu(),
-  linear(120, 84, { init: 'kaimingUniform' }), relu(),
+  linear(mul(16, 5, 5), 120, { bias: false, init: 'kaimingUniform' }), batchNorm1d(120), relu(),
+  linear(120, 84, { bias: false, init: 'kaimingUniform' }), batchNorm1d(84), relu(),
   linear(84, 10),
 )
 

@@ -1,7 +1,7 @@
 /** JavaScript callers and run-time data get the same ShapeErrors before anything executes. */
 import { describe, expect, it } from 'vitest'
 import { lenet } from '../../examples/lenet.js'
-import { ShapeError, input, intInput, F, key } from '../../src/dsl/index.js'
+import { ShapeError, batchNorm1d, batchNorm2d, input, intInput, F, key } from '../../src/dsl/index.js'
 
 describe('runtime shape checks', () => {
   it('rejects an input with the wrong channel count, naming both sizes', () => {
@@ -29,5 +29,15 @@ describe('runtime shape checks', () => {
     const bound = Math.sqrt(6 / (25 + 150)) // xavier uniform for a 6x1x5x5 filter
     expect(Math.max(...a[0].weight.data.map(Math.abs))).toBeLessThanOrEqual(bound)
     expect(a[7].weight.shape).toEqual([120, 400])
+  })
+})
+
+describe('batch norm layers', () => {
+  it('check ranks and channel counts with the type-level texts', () => {
+    const bad1 = batchNorm1d(120).outShape([4, 84])
+    const bad2 = batchNorm2d(6).outShape([4, 6, 3])
+    expect(bad1._tag === 'Left' && bad1.left.message).toBe('ShapeError: batchNorm1d expects 120 features but got 84')
+    expect(bad2._tag === 'Left' && bad2.left.message).toBe('ShapeError: batchNorm2d expects a 4-D input [N, C, H, W] but got [4, 6, 3]')
+    expect(batchNorm1d(120).outShape(['N', 120])).toEqual({ _tag: 'Right', right: ['N', 120] })
   })
 })

@@ -3,7 +3,7 @@ import { describe, expectTypeOf, it } from 'vitest'
 import { lenet, y } from '../../examples/lenet.js'
 import { logits } from '../../examples/lenet-pipe.js'
 import {
-  type Expr, type Tensor, F, avgPool2d, conv2d, flatten, input, intInput, linear, maxPool2d, mul, reshape, sequential, sigmoid, softmax,
+  type Expr, type Tensor, F, avgPool2d, batchNorm1d, batchNorm2d, conv2d, flatten, input, intInput, linear, maxPool2d, mul, reshape, sequential, sigmoid, softmax,
 } from '../../src/dsl/index.js'
 import type { Apply } from '../../src/types/fn.js'
 import type { Conv2dFn, PoolFn } from '../../src/types/rules/conv2d.js'
@@ -67,6 +67,11 @@ describe('shape functions', () => {
       conv2d(1, 6, { kernel: 5 }), avgPool2d({ kernel: 2 }), flatten(), linear(400, 10),
     )
     expectTypeOf(m._out).toEqualTypeOf<readonly ['N', 10] | undefined>()
+  })
+  it('batch norm keeps shapes and checks channels', () => {
+    expectTypeOf(sequential(['N', 400], linear(400, 120), batchNorm1d(120))._out).toEqualTypeOf<readonly ['N', 120] | undefined>()
+    expectTypeOf(sequential(['N', 6, 14, 14], batchNorm2d(6))._out).toEqualTypeOf<readonly ['N', 6, 14, 14] | undefined>()
+    expectTypeOf<Parameters<typeof sequential<readonly ['N', 84], [ReturnType<typeof batchNorm1d<120>>]>>[1]>().toEqualTypeOf<'ShapeError: batchNorm1d expects 120 features but got 84'>()
   })
   it('broadcasts', () => {
     expectTypeOf<Broadcast<readonly ['N', 10], readonly [10]>>().toEqualTypeOf<readonly ['N', 10]>()

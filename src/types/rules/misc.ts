@@ -55,6 +55,22 @@ export interface BatchNorm2dFn<C extends number> extends ShapeFn {
 }
 
 /**
+ * batchNorm1d(C): [N, C] unchanged, checking C.
+ *
+ * @example
+ * type O = Apply<BatchNorm1dFn<120>, ['N', 120]> // ['N', 120]
+ */
+export interface BatchNorm1dFn<C extends number> extends ShapeFn {
+  readonly out: In<this> extends readonly [Dim, infer Ch]
+    ? DimsAgree<Ch, C> extends true
+      ? In<this>
+      : ShapeErr<`batchNorm1d expects ${C} features but got ${Ch & (number | string)}`>
+    : IsTuple<In<this>> extends true
+      ? ShapeErr<`batchNorm1d expects a 2-D input [N, C] but got ${ShowShape<In<this>>}`>
+      : In<this>
+}
+
+/**
  * Mean cross-entropy of logits [N, C] against class labels [N]: a scalar `[]`.
  *
  * @example
