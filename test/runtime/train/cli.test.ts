@@ -12,7 +12,8 @@ describe('lenet CLI', () => {
     const m = cli('--summary', '--model', 'lenet-modern')
     expect(m.code).toBe(0)
     expect(m.out).toContain('BatchNorm2d output shape:')
-    expect(m.out).toContain('Total params: 61,728')
+    // conv 150 + bn 12, conv 2,400 + bn 32, fc 48,000 + bn 240, fc 10,080 + bn 168, fc 850 (trainable only)
+    expect(m.out).toContain('Total params: 61,932')
   })
 
   it('exits 2 listing every invalid value', () => {
