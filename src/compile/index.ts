@@ -7,3 +7,4 @@ export { grad, valueAndGrad, tryGrad, GradError, gradRules } from './autodiff.js
 export { interpret, InterpretError, type InterpretEnv } from './interpret.js'
 export { lower, lowerings, fusionPlan, LowerError, type LoweredFunction, type Feeds } from './lower.js'
 export { compileTraining, TrainCompileError, type TrainProgram, type TrainProgramSpec } from './train.js'
+export { inferenceForm } from './modes.js'

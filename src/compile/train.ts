@@ -20,7 +20,8 @@ import type { Optimizer } from '../dsl/optim/index.js'
 import { isKnown, showShape } from '../dsl/shape.js'
 import type { Tensor } from '../dsl/tensor.js'
 import { grad } from './autodiff.js'
-import { graphOf, rebuild, rewrite } from './graph.js'
+import { graphOf } from './graph.js'
+import { inferenceForm } from './modes.js'
 import { fusedActivations, type LowerExtras, type LoweredFunction, lower } from './lower.js'
 import { optimize } from './pipeline.js'
 import { printGraph } from './print.js'
@@ -124,14 +125,6 @@ const runningUpdates = (logits: Node): Map<string, Node> => {
   return updates
 }
 
-/** `logits` with every training-mode batch norm that has running statistics in inference form over them. */
-const inferenceForm = (logits: Node): Node =>
-  rewrite([logits], (n, ins) =>
-    n.op === 'batchNorm' && ins.length === 5
-      ? mk('batchNormInfer', ins, { axis: (n as Node<'batchNorm'>).attrs.axis, eps: (n as Node<'batchNorm'>).attrs.eps })
-      : rebuild(n, ins),
-  )[0]!
-
 /**
  * Compiles the training step of a classifier for `opts.backend` (the active tfjs backend).
  * Throws `TrainCompileError` when the spec does not fit together.
@@ -175,7 +168,7 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
   const fusion = { activations: fusedActivations(opts.backend) }
   const optimized = optimize(roots, { fusion })
   const trainFn: LoweredFunction = lower(optimized, opts)
-  const inference = metricsOf(inferenceForm(logits))
+  const inference = metricsOf(inferenceForm([logits])[0]!)
   const evalFn: LoweredFunction = lower(optimize([inference.lossSum, inference.correct], { fusion }), opts)
   const usesStep = graphOf(optimized).inputs.some((n) => leafName(n) === STEP_INPUT)
 
