@@ -10,7 +10,7 @@
  * Hover `y`: Expr<readonly ['N', 10]>. Hover `params`: params[0].weight is Tensor<readonly [6, 1, 5, 5]>.
  */
 import { input, key } from '../src/dsl/index.js'
-import { lenet } from '../src/dsl/models.js'
+import { lenet } from './models.js'
 
 export { lenet }
 

@@ -8,11 +8,12 @@ import { compileTraining } from '../../src/compile/train.js'
 import { setHeapThreads } from '../../src/compile/kernels/heap-threads.js'
 import { initWasm } from '../../src/runtime/backends/wasm.js'
 import { trainSpec } from '../../src/runtime/train/model.js'
+import { RECIPES, lenetSetup } from '../../examples/models.js'
 
 await initWasm({ threads: 2 })
 const batch = Number(process.argv[2] ?? 256)
 const model = (process.argv.find((a) => a.startsWith('--model='))?.slice(8) ?? 'lenet') as 'lenet' | 'lenet-modern'
-const spec = trainSpec(model === 'lenet' ? { model, optimizer: 'sgd', lr: 0.9, seed: 0 } : { model, optimizer: 'adam', lr: 0.003, seed: 0 })
+const spec = trainSpec(lenetSetup(model), { ...RECIPES[model], seed: 0 })
 const program = compileTraining(spec, { backend: tf.getBackend() })
 const x = tf.randomNormal([batch, 1, 28, 28])
 const y = tf.randomUniform([batch], 0, 10, 'int32')

@@ -6,12 +6,13 @@ import * as tf from '@tensorflow/tfjs-core'
 import { compileTraining } from '../../src/compile/train.js'
 import { initWasm } from '../../src/runtime/backends/wasm.js'
 import { trainSpec } from '../../src/runtime/train/model.js'
+import { RECIPES, lenetSetup } from '../../examples/models.js'
 import type { Node } from '../../src/dsl/node.js'
 
 await initWasm({ threads: 2 })
 const batch = Number(process.argv[2] ?? 256)
 const model = (process.argv.find((a) => a.startsWith('--model='))?.slice(8) ?? 'lenet-modern') as 'lenet' | 'lenet-modern'
-const spec = trainSpec(model === 'lenet' ? { model, optimizer: 'sgd', lr: 0.9, seed: 0 } : { model, optimizer: 'adam', lr: 0.003, seed: 0 })
+const spec = trainSpec(lenetSetup(model), { ...RECIPES[model], seed: 0 })
 const byOp = new Map<string, number>()
 let profiling = false
 const profile = (n: Node, ms: number) => {

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { type Node, topo } from '../dsl/node.js'
 import type { Op } from '../dsl/ops.js'
+import type { Key } from '../dsl/random.js'
 import { type RShape, bindShape, isKnown, showShape } from '../dsl/shape.js'
 import type { EvalContext, Evaluator } from './interpret/common.js'
 import { elementwiseEvaluators } from './interpret/elementwise.js'
@@ -28,6 +29,8 @@ export interface InterpretEnv {
    * others here (e.g. a gradient graph whose `fill(1, ['N'])` no longer reaches the input that had N).
    */
   readonly bindings?: Readonly<Record<string, number>>
+  /** The random key of this call (training-form dropout draws its masks from it). */
+  readonly key?: Key
 }
 
 /** A fed tensor that does not fit the graph (missing, wrong shape or dtype, conflicting dim sizes). */
@@ -104,6 +107,10 @@ export const interpret = (outputs: readonly Node[], env: InterpretEnv): tf.Tenso
         node,
         bind: (s) => bindShape(s, bindings),
         leaf: (n) => feed(n, env),
+        key: () => {
+          if (env.key === undefined) throw new InterpretError(node, 'dropout in training form needs a random key: pass `key` (or evaluate its inferenceForm)')
+          return env.key
+        },
       }
       const out = (evaluators[node.op] as Evaluator<Op>)(node.inputs.map((i) => values.get(i.id)!), node.attrs, ctx)
       unify(node, node.shape, out.shape, bindings)

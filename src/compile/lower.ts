@@ -8,13 +8,14 @@
  * The work that depends only on the graph (topological order, input slots, when each value is last used)
  * is done once here; a call binds the symbolic dims from the fed tensors (e.g. N = 256, or a last partial
  * batch), runs the ops in order inside one `tf.tidy`, frees each intermediate after its last use, and
- * returns only the outputs. Constants (fills, window counts, dropout masks) are made once per binding
+ * returns only the outputs. Constants (fills, window counts) are made once per binding
  * and kept until `dispose()`, so the number of live tensors is flat across calls. Nothing reads values
  * back to the host.
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { type Node, topo } from '../dsl/node.js'
 import type { Op } from '../dsl/ops.js'
+import type { Key } from '../dsl/random.js'
 import { bindShape, isKnown, showShape } from '../dsl/shape.js'
 import type { LowerContext, LowerOptions, Lowering } from './lower/common.js'
 import { elementwiseLowerings } from './lower/elementwise.js'
@@ -57,6 +58,8 @@ export class LowerError extends Error {
 export interface Feeds {
   readonly inputs: Readonly<Record<string, tf.Tensor>>
   readonly params: Readonly<Record<string, tf.Tensor>>
+  /** The call's random key: training-form dropout draws its masks from it (a training step passes one per step). */
+  readonly key?: Key
 }
 
 /** A graph lowered to tfjs ops. */
@@ -165,6 +168,7 @@ export const lower = (outputs: readonly Node[], options: LowerOptions & LowerExt
   const run = (feeds: Feeds): tf.Tensor[] => {
     const bindings: Record<string, number> = {}
     const borrowed = new Set<tf.Tensor>()
+    const shared = new Map<string, tf.Tensor>()
     for (const l of leaves) {
       const t = fed(l, feeds)
       unify(l, t.shape, bindings)
@@ -182,6 +186,20 @@ export const lower = (outputs: readonly Node[], options: LowerOptions & LowerExt
           kept.set(key, t)
         }
         borrowed.add(t)
+        return t
+      },
+      key: () => {
+        if (feeds.key === undefined) throw new LowerError(ctx.node, 'dropout in training form needs a random key: pass `key` in the feeds (or lower its inferenceForm)')
+        return feeds.key
+      },
+      perCall: (key, make) => {
+        let t = shared.get(key)
+        if (t === undefined) {
+          t = make()
+          shared.set(key, t)
+          // freed by the call's tidy, never by last-use tracking (no node owns it)
+          borrowed.add(t)
+        }
         return t
       },
     }

@@ -17,8 +17,10 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { type Node, mk, topo } from '../dsl/node.js'
 import type { Optimizer } from '../dsl/optim/index.js'
+import { type Loss, type Metric, crossEntropy } from '../dsl/losses.js'
 import { isKnown, showShape } from '../dsl/shape.js'
 import type { Tensor } from '../dsl/tensor.js'
+import { type Key, foldIn, key } from '../dsl/random.js'
 import { grad } from './autodiff.js'
 import { graphOf } from './graph.js'
 import { inferenceForm } from './modes.js'
@@ -28,21 +30,29 @@ import { printGraph } from './print.js'
 
 /** What the compiler needs to build a training step. */
 export interface TrainProgramSpec {
-  /** Model output [N, C] built on a float32 input leaf (the images, e.g. 'x' [N,1,28,28]) and param leaves. */
+  /** Model output (e.g. logits [N, C]) built on one float32 input leaf (e.g. 'x' [N,1,28,28]) and param leaves. */
   readonly logits: Node
-  /** The int32 input leaf of the labels [N] (e.g. 'y'). */
+  /** The input leaf of the targets (e.g. int32 labels 'y' [N], or float32 targets shaped as the output). */
   readonly labels: Node
   readonly optimizer: Optimizer
   /** Host initial values keyed by param leaf name ('0.weight', ...). */
   readonly params: Readonly<Record<string, Tensor>>
+  /** The loss (src/dsl/losses.ts); default: softmax cross-entropy over classes. */
+  readonly loss?: Pick<Loss, 'mean' | 'correct'>
+  /** Further metrics, reported in `StepMetrics.extra` in this order. */
+  readonly metrics?: readonly Metric[]
+  /** The run's random key: step k draws its dropout masks from `foldIn(key, String(k))` (default key(0)). */
+  readonly key?: Key
 }
 
 /** Device scalars of one batch (not read back to the host). */
 export interface StepMetrics {
-  /** Sum over the batch of the per-example cross-entropy. */
+  /** Sum over the batch of the per-example loss. */
   readonly lossSum: tf.Scalar
-  /** Number of examples whose logits' argmax is the label. */
+  /** Number of correctly classified examples (0 for a loss without accuracy). */
   readonly correct: tf.Scalar
+  /** The per-batch sums of `spec.metrics`, in order. */
+  readonly extra: readonly tf.Scalar[]
 }
 
 /** Params (buffers included, by leaf name), optimizer state and step counter as host tensors (what checkpoints store). */
@@ -54,6 +64,12 @@ export interface ProgramState {
 
 /** A compiled training step. */
 export interface TrainProgram {
+  /** Whether the loss counts correct examples (so an accuracy is meaningful). */
+  readonly hasAccuracy: boolean
+  /** The names of `StepMetrics.extra`, in order. */
+  readonly metricNames: readonly string[]
+  /** The model's output in inference form for a batch of inputs (the caller disposes it). */
+  predict(x: tf.Tensor): tf.Tensor
   /** One step: forward, loss, gradients, update of params/state in place. The caller disposes the scalars. */
   step(x: tf.Tensor, y: tf.Tensor): StepMetrics
   /** Forward only (no update; batch norm in inference form over its running statistics): the same metrics. */
@@ -87,6 +103,34 @@ const checkHost = (what: string, shape: readonly (number | string)[], t: Tensor 
   if (!sameShape(shape, t.shape as readonly number[]) || t.data.length !== t.shape.reduce<number>((a, d) => a * (d as number), 1))
     throw new TrainCompileError(`${what} has shape ${showShape(shape)} but the value has shape ${showShape(t.shape)} (${t.data.length} elements)`)
   return t
+}
+
+/** A loss and metrics as graph outputs over a model's output and its targets. */
+export interface ScoreGraph {
+  /** The mean loss over the batch (what gradients are taken of). */
+  readonly loss: Node
+  /** The summed loss over the batch. */
+  readonly lossSum: Node
+  /** Correct examples (0 for a loss without accuracy). */
+  readonly correct: Node
+  /** The metrics' per-batch sums. */
+  readonly extra: readonly Node[]
+}
+
+/**
+ * The outputs that score a batch: mean and summed loss, correct count, metric sums. Throws
+ * `TrainCompileError` when the loss is not a scalar.
+ * @example scoreGraph(logits, labels, crossEntropy, []).lossSum.shape // []
+ */
+export const scoreGraph = (out: Node, target: Node, loss: Pick<Loss, 'mean' | 'correct'>, metrics: readonly Metric[]): ScoreGraph => {
+  const mean = loss.mean(out, target)
+  if (mean.shape.length !== 0) throw new TrainCompileError(`the loss must be a scalar (a mean over the batch) but has shape ${showShape(mean.shape)}`)
+  return {
+    loss: mean,
+    lossSum: mk('mul', [mean, batchCount(out)], {}),
+    correct: loss.correct?.(out, target) ?? scalar(0),
+    extra: metrics.map((m) => m.sum(out, target)),
+  }
 }
 
 /** The batch size of `logits` [N, C] as a graph value: a constant, or sum(fill(1, [N])) for a symbolic N. */
@@ -136,7 +180,10 @@ const runningUpdates = (logits: Node): Map<string, Node> => {
  */
 export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend: string } & LowerExtras): TrainProgram => {
   const { logits, labels, optimizer } = spec
-  if (labels.op !== 'input' || labels.dtype !== 'int32') throw new TrainCompileError(`labels must be an int32 input leaf, got ${labels.op} ${labels.dtype}`)
+  const lossGraph = spec.loss ?? crossEntropy
+  const extraMetrics = spec.metrics ?? []
+  const runKey = spec.key ?? key(0)
+  if (labels.op !== 'input') throw new TrainCompileError(`the targets must be an input leaf, got ${labels.op}`)
   const forward = graphOf([logits])
   const images = forward.inputs.filter((n) => n !== labels)
   if (images.length !== 1) throw new TrainCompileError(`logits must depend on exactly one data input, found ${images.map(leafName).join(', ') || 'none'}`)
@@ -151,11 +198,8 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
   const updatedBuffers = buffers.filter((b) => bufferUpdates.has(leafName(b)))
 
   // The step graph: metrics, then new params, then new state (param-major, slot order), then new buffers.
-  const metricsOf = (out: Node) => {
-    const loss = mk('softmaxCrossEntropy', [out, labels], {})
-    return { loss, lossSum: mk('mul', [loss, batchCount(out)], {}), correct: mk('correctCount', [out, labels], {}) }
-  }
-  const { loss, lossSum, correct } = metricsOf(logits)
+  const metricsOf = (out: Node) => scoreGraph(out, labels, lossGraph, extraMetrics)
+  const { loss, lossSum, correct, extra } = metricsOf(logits)
   const grads = grad(loss, params)
   const stepLeaf = mk('input', [], { name: STEP_INPUT, dtype: 'float32' }, [], 'float32')
   const slotLeaves = params.map((p) =>
@@ -163,18 +207,24 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
   )
   const updates = params.map((p, i) => optimizer.update(p, grads[i]!, slotLeaves[i]!, stepLeaf))
   const stateLeaves = slotLeaves.flat()
-  const roots = [lossSum, correct, ...updates.map((u) => u.param), ...updates.flatMap((u) => u.state), ...updatedBuffers.map((b) => bufferUpdates.get(leafName(b))!)]
-  const labelsOut = ['lossSum', 'correct', ...params.map(leafName), ...stateLeaves.map(leafName), ...updatedBuffers.map(leafName)]
+  const roots = [lossSum, correct, ...extra, ...updates.map((u) => u.param), ...updates.flatMap((u) => u.state), ...updatedBuffers.map((b) => bufferUpdates.get(leafName(b))!)]
+  const labelsOut = ['lossSum', 'correct', ...extraMetrics.map((m) => m.name), ...params.map(leafName), ...stateLeaves.map(leafName), ...updatedBuffers.map(leafName)]
+  const nMetrics = 2 + extra.length
   const fusion = { activations: fusedActivations(opts.backend) }
   const optimized = optimize(roots, { fusion })
   const trainFn: LoweredFunction = lower(optimized, opts)
-  const inference = metricsOf(inferenceForm([logits])[0]!)
-  const evalFn: LoweredFunction = lower(optimize([inference.lossSum, inference.correct], { fusion }), opts)
+  const inferenceOut = inferenceForm([logits])[0]!
+  const inference = metricsOf(inferenceOut)
+  const evalFn: LoweredFunction = lower(optimize([inference.lossSum, inference.correct, ...inference.extra], { fusion }), opts)
+  // lowered on first use: many programs never predict
+  let predictFn: LoweredFunction | undefined
   const usesStep = graphOf(optimized).inputs.some((n) => leafName(n) === STEP_INPUT)
 
-  const paramVars = params.map((p, i) => tf.variable(tf.tensor(hostParams[i]!.data, [...(p.shape as number[])]), false))
-  const stateVars = stateLeaves.map((s) => tf.variable(tf.zeros([...(s.shape as number[])]), false))
-  const bufferVars = buffers.map((b, i) => tf.variable(tf.tensor(hostBuffers[i]!.data, [...(b.shape as number[])]), false))
+  // tidy frees each initial value once its variable holds the data (variables are not tidied)
+  const variableOf = (make: () => tf.Tensor) => tf.tidy(() => tf.variable(make(), false))
+  const paramVars = params.map((p, i) => variableOf(() => tf.tensor(hostParams[i]!.data, [...(p.shape as number[])])))
+  const stateVars = stateLeaves.map((s) => variableOf(() => tf.zeros([...(s.shape as number[])])))
+  const bufferVars = buffers.map((b, i) => variableOf(() => tf.tensor(hostBuffers[i]!.data, [...(b.shape as number[])])))
   // in output order after the metrics: what `step` reassigns
   const variables = [...paramVars, ...stateVars, ...updatedBuffers.map((b) => bufferVars[buffers.indexOf(b)]!)]
   const allVariables = [...paramVars, ...stateVars, ...bufferVars]
@@ -184,7 +234,7 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
     Object.fromEntries([...modelLeaves.map((p, i) => [p.attrs.name, modelVars[i]!]), ...stateLeaves.map((s, i) => [leafName(s), stateVars[i]!])])
   let stepCount = 0
 
-  const metrics = (outs: readonly tf.Tensor[]): StepMetrics => ({ lossSum: outs[0] as tf.Scalar, correct: outs[1] as tf.Scalar })
+  const metrics = (outs: readonly tf.Tensor[]): StepMetrics => ({ lossSum: outs[0] as tf.Scalar, correct: outs[1] as tf.Scalar, extra: outs.slice(2, nMetrics) as tf.Scalar[] })
 
   return {
     step: (x, y) => {
@@ -192,19 +242,25 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
       const count = usesStep ? tf.scalar(stepCount + 1) : undefined
       const outs = (() => {
         try {
-          return trainFn({ inputs: { [xName]: x, [yName]: y, ...(count ? { [STEP_INPUT]: count } : {}) }, params: feedParams() })
+          return trainFn({ inputs: { [xName]: x, [yName]: y, ...(count ? { [STEP_INPUT]: count } : {}) }, params: feedParams(), key: foldIn(runKey, String(stepCount)) })
         } finally {
           count?.dispose()
         }
       })()
       stepCount++
       // assign shares the new buffer with the variable (no copy); then our handle can go
-      const fresh = outs.slice(2)
+      const fresh = outs.slice(nMetrics)
       fresh.forEach((t, i) => variables[i]!.assign(t))
       tf.dispose(fresh)
       return metrics(outs)
     },
     evaluate: (x, y) => metrics(evalFn({ inputs: { [xName]: x, [yName]: y }, params: feedParams() })),
+    predict: (x) => {
+      predictFn ??= lower(optimize([inferenceOut], { fusion }), opts)
+      return predictFn({ inputs: { [xName]: x }, params: feedParams() })[0]!
+    },
+    hasAccuracy: lossGraph.correct !== undefined,
+    metricNames: extraMetrics.map((m) => m.name),
     read: async () => {
       const host = async (v: tf.Variable): Promise<Tensor> => ({ shape: [...v.shape], data: new Float32Array(await v.data<'float32'>()) })
       const entries = async (names: readonly string[], vs: readonly tf.Variable[]) =>
@@ -228,6 +284,7 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
     dispose: () => {
       trainFn.dispose()
       evalFn.dispose()
+      predictFn?.dispose()
       tf.dispose(allVariables)
     },
   }

@@ -11,6 +11,7 @@ import { type Expr, expr } from './expr.js'
 import { type Node, mk } from './node.js'
 import type { Initializer } from './ops.js'
 import { type Key, foldIn } from './random.js'
+import { placeName } from './scope.js'
 import { type RShape, ShapeError } from './shape.js'
 import { type Tensor, initTensor } from './tensor.js'
 
@@ -44,15 +45,21 @@ export interface Layer<F extends ShapeFn = ShapeFn, P extends ParamShapes = Para
   <S extends Shape>(x: Expr<S>): Out<Apply<F, S>>
   /** The PyTorch-style class name shown in summaries, e.g. `Conv2d`. */
   readonly kind: string
-  /** The default prefix of its parameter leaves. */
+  /**
+   * The name given with `named`, or '' when its leaves are named by its place in the model
+   * (src/dsl/scope.ts: `linear0.weight`, ...).
+   */
   readonly name: string
   /** A one-line description, e.g. `Conv2d(1, 6, kernel_size=(5, 5), padding=(2, 2))`. */
   readonly describe: string
   readonly params: { readonly [K in keyof P]: ParamSpec<P[K]> }
   /** The runtime shape rule: the same shapes and error texts as the type-level `F`. */
   outShape(input: RShape): E.Either<ShapeError, RShape>
-  /** Builds the layer's nodes on `x` with the given parameter nodes (shape already checked). */
-  build(x: Node, params: { readonly [K in keyof P]: Node }): Node
+  /**
+   * Builds the layer's nodes on `x` with the given parameter nodes (shape already checked). `name` is the
+   * layer's place in the model (a random stream such as dropout's draws from it).
+   */
+  build(x: Node, params: { readonly [K in keyof P]: Node }, name: string): Node
   /** A copy whose parameter leaves are named `<name>.<param>`. */
   named(name: string): Layer<F, P>
   /** Phantom: the type-level shape function. */
@@ -72,14 +79,7 @@ export interface LayerDef<P extends ParamShapes> {
   readonly describe: string
   readonly params: { readonly [K in keyof P]: ParamSpec<P[K]> }
   outShape(input: RShape): E.Either<ShapeError, RShape>
-  build(x: Node, params: { readonly [K in keyof P]: Node }): Node
-}
-
-const counters = new Map<string, number>()
-const autoName = (kind: string): string => {
-  const n = counters.get(kind) ?? 0
-  counters.set(kind, n + 1)
-  return `${kind.toLowerCase()}${n}`
+  build(x: Node, params: { readonly [K in keyof P]: Node }, name: string): Node
 }
 
 /** The parameter leaves of a layer named `prefix`. */
@@ -96,10 +96,10 @@ export const paramLeaves = <P extends ParamShapes>(layer: LayerDef<P>, prefix: s
  * Applies a layer to a node: checks the shape with the layer's own rule (so the error names the layer,
  * as the type does) and builds its nodes. Throws `ShapeError`.
  */
-export const applyNode = <P extends ParamShapes>(layer: LayerDef<P>, x: Node, params: { readonly [K in keyof P]: Node }): Node => {
+export const applyNode = <P extends ParamShapes>(layer: LayerDef<P>, x: Node, params: { readonly [K in keyof P]: Node }, name = ''): Node => {
   const checked = layer.outShape(x.shape)
   if (E.isLeft(checked)) throw checked.left
-  return layer.build(x, params)
+  return layer.build(x, params, name)
 }
 
 /**
@@ -109,11 +109,17 @@ export const applyNode = <P extends ParamShapes>(layer: LayerDef<P>, x: Node, pa
  * const l = defineLayer<IdentityFn, {}>({ kind: 'Sigmoid', describe: 'Sigmoid()', params: {},
  *   outShape: E.right, build: (x) => mk('sigmoid', [x], {}) })
  */
-export const defineLayer = <F extends ShapeFn, P extends ParamShapes>(def: LayerDef<P>, name = autoName(def.kind)): Layer<F, P> => {
-  const call = (x: Expr<Shape>) => expr(applyNode(def, x.node, paramLeaves(def, name)))
+export const defineLayer = <F extends ShapeFn, P extends ParamShapes>(def: LayerDef<P>, name?: string): Layer<F, P> => {
+  const layer: Layer<F, P> = Object.assign(
+    (x: Expr<Shape>) => {
+      const at = placeName(layer, def.kind, name)
+      return expr(applyNode(def, x.node, paramLeaves(def, at), at))
+    },
+    { ...def, named: (n: string) => defineLayer<F, P>(def, n) },
+  ) as unknown as Layer<F, P>
   // A function's own `name` is read-only, so Object.assign cannot set it: define it instead.
-  Object.defineProperty(call, 'name', { value: name, enumerable: true })
-  return Object.assign(call, { ...def, named: (n: string) => defineLayer<F, P>(def, n) }) as unknown as Layer<F, P>
+  Object.defineProperty(layer, 'name', { value: name ?? '', enumerable: true })
+  return layer
 }
 
 /**
@@ -127,7 +133,9 @@ export const applyLayer = <F extends ShapeFn, P extends ParamShapes, S extends S
   params: ParamExprs<P>,
   x: Expr<S>,
 ): Out<Apply<F, S>> =>
-  expr(applyNode(layer, x.node, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, (v as Expr).node])) as never)) as never
+  expr(
+    applyNode(layer, x.node, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, (v as Expr).node])) as never, placeName(layer, layer.kind, layer.name || undefined)),
+  ) as never
 
 /**
  * Draws a layer's parameters from `key`; each parameter uses `foldIn(key, name)`, so adding a layer

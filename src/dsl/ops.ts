@@ -102,11 +102,14 @@ export interface OpAttrs {
   /** How many rows of logits [B,C] have their (first) maximum at the int label [B]: a float32 scalar [] (no gradient). */
   correctCount: None
   /**
-   * Inverted dropout; `seed` makes the mask a pure function of the node: element i of an n-element input
-   * is kept (scaled by 1 / (1 - rate)) when uniform(key(seed), n)[i] >= rate (see `dropoutScale` in
-   * src/compile/interpret). Identity when rate is 0.
+   * Inverted dropout (training form; `inferenceForm` removes it). The mask is a pure function of the
+   * call's key (a training step passes `foldIn(runKey, step)`) and the layer's `stream` (its place in the
+   * model): element i of an n-element input is kept, scaled by 1 / (1 - rate), when
+   * uniform(foldIn(key, stream), n)[i] >= rate (`dropoutScale` in src/compile/interpret). So every step
+   * draws a fresh mask, a node and its gradient (dropout of dy) share it, and a rerun reproduces it.
+   * Identity when rate is 0.
    */
-  dropout: { readonly rate: number; readonly seed: number }
+  dropout: { readonly rate: number; readonly stream: string }
   /**
    * Training-mode batch normalization over all axes but `axis`: inputs (x, gamma, beta) or
    * (x, gamma, beta, runningMean, runningVar). The output always uses the batch's statistics (biased

@@ -10,6 +10,7 @@ import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr, input as inputExpr } from './expr.js'
 import { type AnyLayer, type FnOf, type Params, type ShapesOf, applyNode, initLayer, paramLeaves } from './layer.js'
 import { type Key, foldIn } from './random.js'
+import { insideScope, placeName } from './scope.js'
 import { type RShape, ShapeError } from './shape.js'
 import { numel } from './tensor.js'
 
@@ -74,9 +75,11 @@ export const sequential = <const In extends Shape, const L extends readonly unkn
 ): Sequential<In, ChainOut<In, L>, L> => {
   const ls = layers as unknown as readonly AnyLayer[]
   const call = (x: Expr<In>) => {
+    // inside another model this chain is one of its layers: its leaves nest under its own place name
+    const prefix = insideScope() ? `${placeName(call, 'Sequential')}.` : ''
     let node = x.node
     ls.forEach((l, i) => {
-      node = applyNode(l, node, paramLeaves(l, String(i)))
+      node = applyNode(l, node, paramLeaves(l, `${prefix}${i}`), `${prefix}${i}`)
     })
     return expr(node)
   }

@@ -4,6 +4,7 @@
  * (autodiff + interpreter) with tfjs's tape gradients.
  */
 import * as tf from '@tensorflow/tfjs-core'
+import type { Key } from '../../src/dsl/random.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { expect } from 'vitest'
 import { grad } from '../../src/compile/autodiff.js'
@@ -66,7 +67,7 @@ export const checkGrads = (
   operands: readonly Operand[],
   f: (leaves: Node[]) => Node,
   ref: (values: tf.Tensor[]) => tf.Tensor,
-  opts: { seed?: number; rtol?: number; atol?: number; inputs?: Record<string, tf.Tensor> } = {},
+  opts: { seed?: number; rtol?: number; atol?: number; inputs?: Record<string, tf.Tensor>; key?: Key } = {},
 ): void => {
   tf.tidy(() => {
     const leaves = operands.map((o, i) => leaf(`p${i}`, o.shape))
@@ -74,7 +75,7 @@ export const checkGrads = (
     const w = rand(y.shape as number[], opts.seed ?? 99)
     const grads = grad(weightedSum(y), leaves)
     const params = Object.fromEntries(operands.map((o, i) => [`p${i}`, o.value]))
-    const [value, ...ours] = interpret([y, ...grads], { inputs: { w, ...opts.inputs }, params })
+    const [value, ...ours] = interpret([y, ...grads], { inputs: { w, ...opts.inputs }, params, ...(opts.key ? { key: opts.key } : {}) })
     expectClose(value!, ref(operands.map((o) => o.value)), 1e-4, 1e-5, 'forward value')
     const theirs = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(ref(xs), w)))(operands.map((o) => o.value))
     ours.forEach((g, i) => expectClose(g, theirs[i]!, opts.rtol ?? 1e-3, opts.atol ?? 1e-4, `d/dp${i}`))

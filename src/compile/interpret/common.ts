@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { Node } from '../../dsl/node.js'
 import type { Activation, Layout, Op, OpAttrs } from '../../dsl/ops.js'
+import type { Key } from '../../dsl/random.js'
 import type { RShape } from '../../dsl/shape.js'
 
 /** What an evaluator may ask of the interpreter besides its input values. */
@@ -11,6 +12,8 @@ export interface EvalContext {
   bind(shape: RShape): number[]
   /** The tensor fed for a leaf (`input` / `param`). */
   leaf(node: Node<'input'> | Node<'param'>): tf.Tensor
+  /** The call's random key (dropout draws its masks from it); throws when the call was given none. */
+  key(): Key
 }
 
 /** Computes one op from its input values. */

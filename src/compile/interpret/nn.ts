@@ -3,7 +3,7 @@
  * primitives of activations, cross-entropy and batch norm, written with plain tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { key, uniform } from '../../dsl/random.js'
+import { type Key, foldIn, uniform } from '../../dsl/random.js'
 import { type Evaluator, axesOf } from './common.js'
 
 const softmax = (x: tf.Tensor, axis: number): tf.Tensor => {
@@ -18,14 +18,14 @@ const oneHot = (labels: tf.Tensor, classes: number): tf.Tensor => tf.oneHot(tf.c
 
 /**
  * The dropout multiplier for `n` elements: 0 where dropped, 1 / (1 - rate) where kept. Element `i` is
- * kept when `uniform(key(seed), n)[i] >= rate`, so the mask is a pure function of (seed, rate, n) and
- * every backend can reproduce it. A dropout node and its gradient (dropout of dy) share the mask.
+ * kept when `uniform(foldIn(k, stream), n)[i] >= rate`, so the mask is a pure function of (key, stream,
+ * rate, n) and every backend can reproduce it. A dropout node and its gradient (dropout of dy) share it.
  *
  * @example
- * dropoutScale(7, 0.5, 4) // e.g. Float32Array [2, 0, 0, 2]
+ * dropoutScale(key(7), '3', 0.5, 4) // e.g. Float32Array [2, 0, 0, 2]
  */
-export const dropoutScale = (seed: number, rate: number, n: number): Float32Array => {
-  const u = uniform(key(seed), n)
+export const dropoutScale = (k: Key, stream: string, rate: number, n: number): Float32Array => {
+  const u = uniform(foldIn(k, stream), n)
   return u.map((v) => (v >= rate ? 1 / (1 - rate) : 0))
 }
 
@@ -50,7 +50,7 @@ export const nnEvaluators = {
   correctCount: ([logits, labels]) => tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), tf.cast(labels!, 'int32')), 'float32')),
   softmaxCrossEntropyGrad: ([logits, labels, g]) =>
     tf.mul(tf.sub(softmax(logits!, 1), oneHot(labels!, logits!.shape[1]!)), tf.div(g!, logits!.shape[0]!)),
-  dropout: ([x], a) => (a.rate === 0 ? x! : tf.mul(x!, tf.tensor(dropoutScale(a.seed, a.rate, x!.size), x!.shape))),
+  dropout: ([x], a, ctx) => (a.rate === 0 ? x! : tf.mul(x!, tf.tensor(dropoutScale(ctx.key(), a.stream, a.rate, x!.size), x!.shape))),
   batchNorm: ([x, gamma, beta], a) => {
     const s = normalize(x!, a.axis, a.eps)
     return tf.add(tf.mul(s.xhat, tf.reshape(gamma!, s.channel)), tf.reshape(beta!, s.channel))

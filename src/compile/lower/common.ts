@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { Node } from '../../dsl/node.js'
 import type { Activation, Layout, Op, OpAttrs, Pad4 } from '../../dsl/ops.js'
+import type { Key } from '../../dsl/random.js'
 import type { RShape } from '../../dsl/shape.js'
 
 /** Options of the lowering: which tfjs backend the function will run on (`tf.getBackend()`). */
@@ -21,11 +22,18 @@ export interface LowerContext {
   bind(shape: RShape): number[]
   /**
    * A tensor computed once per `key` (and per binding of the symbolic dims) and kept across calls, for
-   * constants: fills, pooling window counts, dropout masks. `make` runs outside the call's tidy scope.
+   * constants: fills, pooling window counts. `make` runs outside the call's tidy scope.
    */
   constant(key: string, make: () => tf.Tensor): tf.Tensor
   /** The tensor fed for a leaf (`input` / `param`). */
   leaf(node: Node<'input'> | Node<'param'>): tf.Tensor
+  /** The call's random key (dropout draws its masks from it); throws when the call was given none. */
+  key(): Key
+  /**
+   * A tensor computed once per call for `key` (freed with the call's other temporaries): values several
+   * nodes of one call share, such as a dropout mask and its gradient's.
+   */
+  perCall(key: string, make: () => tf.Tensor): tf.Tensor
 }
 
 /** Computes one op from its input values with tfjs ops (any temporaries are freed by the caller's tidy). */

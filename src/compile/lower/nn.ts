@@ -39,8 +39,11 @@ export const nnLowerings = {
   // (softmax - onehot) * g / B
   softmaxCrossEntropyGrad: ([logits, labels, g]) =>
     tf.mul(tf.sub(tf.softmax(logits!), oneHot(labels!, logits!.shape[1]!)), tf.div(g!, logits!.shape[0]!)),
+  // the mask is drawn on the host, as tf.randomUniform does, from the step's key: one upload per step
   dropout: ([x], a, ctx) =>
-    a.rate === 0 ? x! : tf.mul(x!, ctx.constant(`dropout:${a.seed}:${a.rate}:${x!.shape}`, () => tf.tensor(dropoutScale(a.seed, a.rate, x!.size), x!.shape))),
+    a.rate === 0
+      ? x!
+      : tf.mul(x!, ctx.perCall(`dropout:${a.stream}:${a.rate}:${x!.shape}`, () => tf.tensor(dropoutScale(ctx.key(), a.stream, a.rate, x!.size), x!.shape))),
   batchNorm: (xs, a, ctx) => (channelLastOnWasm(xs[0]!, a.axis, ctx) ? batchNormHeap(xs[0]!, xs[1]!, xs[2]!, a.eps) : nnEvaluators.batchNorm(xs, a)),
   batchNormInfer: (xs, a, ctx) =>
     channelLastOnWasm(xs[0]!, a.axis, ctx) ? batchNormInferHeap(xs[0]!, xs[1]!, xs[2]!, xs[3]!, xs[4]!, a.eps) : nnEvaluators.batchNormInfer(xs, a),

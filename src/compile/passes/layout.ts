@@ -29,7 +29,8 @@ import { type FlatForm, type Form, type Placed, asIs, inForm, isAsIs, original, 
 import { identityPerm, invertPerm, isIdentityPerm, permuteShape, toHwio, toNhwc } from './perm.js'
 import { type AnyNode, type Pass, anyNode } from './rewrite.js'
 
-const elementwiseUnary = new Set<string>([...unaryOps, 'dropout'])
+// not dropout: its mask is drawn in the model's own element order, so it stays in the original layout
+const elementwiseUnary = new Set<string>(unaryOps)
 const elementwiseBinary = new Set<string>([...binaryOps, 'sigmoidGrad', 'reluGrad', 'tanhGrad'])
 
 type Get = (n: Node) => Placed

@@ -48,10 +48,9 @@ export const softmax = <const A extends number = -1>(axis: A = -1 as A) => axisL
  */
 export const logSoftmax = <const A extends number = -1>(axis: A = -1 as A) => axisLayer<A>('LogSoftmax', 'logSoftmax', axis)
 
-let dropoutSeed = 0
 /**
- * Inverted dropout with probability `rate` (training mode; compile it out for evaluation): S -> S.
- * Each dropout layer gets its own mask stream; the training step passes a per-step key.
+ * Inverted dropout with probability `rate`: S -> S. In training each step draws a fresh mask (from the
+ * step's key and the layer's place in the model); `evaluate` and `predict` run the identity.
  * @example sequential(input, linear(120, 84), relu(), dropout(0.5))
  */
 export const dropout = (rate: number): Elementwise =>
@@ -60,5 +59,5 @@ export const dropout = (rate: number): Elementwise =>
     describe: `Dropout(p=${rate})`,
     params: {},
     outShape: (x) => (rate < 0 || rate >= 1 ? layerError('dropout', `dropout rate must be in [0, 1) but got ${rate}`, x) : E.right(x)),
-    build: (x) => mk('dropout', [x], { rate, seed: dropoutSeed++ }),
+    build: (x, _p, name) => mk('dropout', [x], { rate, stream: name }),
   })

@@ -1,7 +1,8 @@
 /**
- * Mini-batches of a split as normalized NCHW float tensors, in a seeded, reproducible order.
+ * Mini-batches of examples (images as normalized NCHW floats) in a seeded, reproducible order.
  */
 import seedrandom from 'seedrandom'
+import { type Examples, fromSplit, sizeOfShape } from './examples.js'
 import type { Split } from './split.js'
 
 /** Options for {@link batches}. */
@@ -19,14 +20,14 @@ export interface BatchOptions {
 }
 
 /**
- * One mini-batch. `x` is [size, 1, rows, cols] (NCHW) with pixels scaled to [0, 1] by /255;
- * `y` holds the `size` class labels. Both arrays are freshly allocated for every batch and
- * belong to the caller: the iterator never touches them again, so they may be kept or handed
- * to a tensor constructor without copying.
+ * One mini-batch. `x` is [size, ...shape] (for images NCHW [size, 1, rows, cols], pixels scaled to [0, 1]
+ * by /255); `y` holds the `size` targets (class labels, or float values for regression). Both arrays are
+ * freshly allocated for every batch and belong to the caller: the iterator never touches them again, so
+ * they may be kept or handed to a tensor constructor without copying.
  */
-export interface Batch {
+export interface Batch<Y extends Int32Array | Float32Array = Int32Array> {
   readonly x: Float32Array
-  readonly y: Int32Array
+  readonly y: Y
   readonly size: number
 }
 
@@ -70,32 +71,45 @@ export function epochOrder(n: number, seed: number | string, epoch: number): Uin
  * ```
  */
 export function batches(split: Split, opts: BatchOptions): Iterable<Batch> {
-  const count = batchCount(split.n, opts)
+  return exampleBatches(fromSplit(split), opts) as Iterable<Batch>
+}
+
+/**
+ * Iterates examples of any shape in mini-batches, like {@link batches}.
+ * @example for (const { x, y, size } of exampleBatches(examples, { batchSize: 32, shuffle: false })) ...
+ */
+export function exampleBatches(ex: Examples, opts: BatchOptions): Iterable<Batch<Int32Array | Float32Array>> {
+  const count = batchCount(ex.n, opts)
   const { batchSize } = opts
   return {
     *[Symbol.iterator]() {
-      const order = opts.shuffle ? epochOrder(split.n, opts.seed ?? 0, opts.epoch ?? 0) : undefined
+      const order = opts.shuffle ? epochOrder(ex.n, opts.seed ?? 0, opts.epoch ?? 0) : undefined
       for (let b = 0; b < count; b++) {
         const start = b * batchSize
-        const size = Math.min(batchSize, split.n - start)
-        yield buildBatch(split, order, start, size)
+        const size = Math.min(batchSize, ex.n - start)
+        yield buildBatch(ex, order, start, size)
       }
     },
   }
 }
 
-function buildBatch(split: Split, order: Uint32Array | undefined, start: number, size: number): Batch {
-  const pixels = split.rows * split.cols
-  const { images, labels } = split
-  const x = new Float32Array(size * pixels)
-  const y = new Int32Array(size)
+function buildBatch(ex: Examples, order: Uint32Array | undefined, start: number, size: number): Batch<Int32Array | Float32Array> {
+  const per = sizeOfShape(ex.shape)
+  const perY = sizeOfShape(ex.targetShape)
+  const bytes = ex.x instanceof Uint8Array ? ex.x : undefined
+  const x = new Float32Array(size * per)
+  const y = ex.targetDtype === 'int32' ? new Int32Array(size * perY) : new Float32Array(size * perY)
   let dst = 0
   for (let k = 0; k < size; k++) {
     const idx = order === undefined ? start + k : order[start + k]!
-    let src = idx * pixels
-    const end = src + pixels
-    while (src < end) x[dst++] = UNIT_SCALE[images[src++]!]!
-    y[k] = labels[idx]!
+    let src = idx * per
+    const end = src + per
+    if (bytes !== undefined) while (src < end) x[dst++] = UNIT_SCALE[bytes[src++]!]!
+    else {
+      x.set(ex.x.subarray(src, end), dst)
+      dst += per
+    }
+    for (let j = 0; j < perY; j++) y[k * perY + j] = ex.y[idx * perY + j]!
   }
   return { x, y, size }
 }

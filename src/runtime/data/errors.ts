@@ -63,6 +63,8 @@ export type DataError =
       readonly message: string
     }
 
+  | { readonly _tag: 'BadArrays'; readonly file: string; readonly message: string }
+
 /** The tag names of {@link DataError}, e.g. `'BadMagic'`. */
 export type DataErrorTag = DataError['_tag']
 
@@ -161,6 +163,8 @@ export const dataError = {
     required,
     message: `${file}: class ${label} has only ${valid} valid images, ${required} are needed`,
   }),
+  /** In-memory examples that do not fit together (`what` names the array, e.g. 'train.x'). */
+  badArrays: (what: string, problem: string): DataError => ({ _tag: 'BadArrays', file: what, message: `${what}: ${problem}` }),
 } as const
 
 function describe(cause: unknown): string {

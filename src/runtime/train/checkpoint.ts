@@ -20,7 +20,11 @@ export const CHECKPOINT_FILE = 'checkpoint.json'
 const FORMAT = 1
 
 /** The settings a resumed run must share with the saved one (else the result would differ). */
-export type RunIdentity = Pick<TrainConfig, 'model' | 'optimizer' | 'lr' | 'lrDecay' | 'batchSize' | 'seed' | 'limit'> & { readonly data: string }
+export type RunIdentity = Pick<TrainConfig, 'model' | 'lr' | 'lrDecay' | 'batchSize' | 'seed' | 'limit'> & {
+  /** The optimizer's name ('sgd', ...) or, for an optimizer value, its description ('adam(lr=0.001, ...)'). */
+  readonly optimizer: string
+  readonly data: string
+}
 
 /** A decoded checkpoint. */
 export interface Checkpoint {
@@ -84,6 +88,7 @@ export const decodeCheckpoint = (text: string): E.Either<string, Checkpoint> =>
       }
       if (j.format !== FORMAT) throw new Error(`format ${j.format}, expected ${FORMAT}`)
       if (!Number.isInteger(j.epoch) || j.epoch < 0) throw new Error(`bad epoch ${j.epoch}`)
+      if (typeof j.identity !== 'object' || j.identity === null) throw new Error('it records no run identity')
       if (!Array.isArray(j.history) || j.history.length !== j.epoch) throw new Error(`history has ${j.history?.length} epochs, expected ${j.epoch}`)
       return {
         epoch: j.epoch,

@@ -8,17 +8,14 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { type BackendChoice, BACKEND_NAMES, isBackendChoice } from '../backends/types.js'
 import { type ConfigIssue, type TrainError, trainError } from './errors.js'
 
-/** The models `--model` accepts. */
-export const MODEL_NAMES = ['lenet', 'lenet-modern'] as const
-export type ModelChoice = (typeof MODEL_NAMES)[number]
-
 /** The optimizers `--optimizer` accepts. */
 export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'adam'] as const
 export type OptimizerChoice = (typeof OPTIMIZER_NAMES)[number]
 
 /** A validated training configuration. */
 export interface TrainConfig {
-  readonly model: ModelChoice
+  /** The model's name (what a checkpoint was made from; a resumed run must name the same). */
+  readonly model: string
   readonly optimizer: OptimizerChoice
   readonly epochs: number
   readonly lr: number
@@ -28,12 +25,10 @@ export interface TrainConfig {
   readonly backend: BackendChoice
   /** Seeds parameter init (`key(seed)`) and the per-epoch batch order (`epochOrder(n, seed, epoch)`). */
   readonly seed: number
-  /** IDX directory; absent: the bundled Fashion-MNIST (cached). */
-  readonly dataDir: string | undefined
   /** Train on the first `limit` training examples only (the cached data is class-interleaved, so prefixes are balanced). */
   readonly limit: number | undefined
-  /** Output folder: checkpoint.json, log.jsonl, training.svg. */
-  readonly out: string
+  /** Output folder: checkpoint.json, log.jsonl, training.svg; absent: nothing is written. */
+  readonly out: string | undefined
   readonly resume: boolean
   /** Read the losses for the NaN check every this many steps (one host sync each); 0: once per epoch. */
   readonly checkEvery: number
@@ -42,18 +37,18 @@ export interface TrainConfig {
 /** Unvalidated input: any subset of the fields, as strings (CLI) or typed values (code). */
 export type RawConfig = { readonly [K in keyof TrainConfig]?: unknown }
 
-/**
- * Each model's default recipe. lenet: the seed's (SGD, lr 0.9, d2l ch. 6.6).
- * lenet-modern: Adam; BatchNorm lets it take a larger step than Adam's usual 1e-3, decayed by 0.8 per
- * epoch so the last epochs settle (its test accuracy swings by ~0.02 between epochs at a constant rate).
- */
-export const RECIPES: Readonly<Record<ModelChoice, { readonly optimizer: OptimizerChoice; readonly lr: number; readonly lrDecay: number }>> = {
-  lenet: { optimizer: 'sgd', lr: 0.9, lrDecay: 1 },
-  'lenet-modern': { optimizer: 'adam', lr: 0.003, lrDecay: 0.8 },
+/** A model's default optimizer, learning rate and per-epoch decay (a CLI's `--optimizer`, `--lr`, `--lr-decay`). */
+export interface Recipe {
+  readonly optimizer: OptimizerChoice
+  readonly lr: number
+  readonly lrDecay: number
 }
 
+/** The recipe of a model that names none: Adam at Keras's and PyTorch's usual 1e-3, constant. */
+export const DEFAULT_RECIPE: Recipe = { optimizer: 'adam', lr: 0.001, lrDecay: 1 }
+
 /** Defaults that do not depend on the model. */
-export const DEFAULTS = { epochs: 10, batchSize: 256, backend: 'auto', seed: 0, out: './out', resume: false, checkEvery: 0 } as const
+export const DEFAULTS = { model: 'model', epochs: 10, batchSize: 256, backend: 'auto', seed: 0, resume: false, checkEvery: 0 } as const
 
 type Check<A> = (v: unknown) => E.Either<string, A>
 
@@ -85,6 +80,7 @@ const oneOf =
     typeof v === 'string' && (names as readonly string[]).includes(v) ? E.right(v as T) : E.left(`must be one of ${names.join(', ')}`)
 
 const path: Check<string> = (v) => (typeof v === 'string' && v.trim() !== '' ? E.right(v) : E.left('must be a non-empty path'))
+const name: Check<string> = (v) => (typeof v === 'string' && v.trim() !== '' ? E.right(v) : E.left('must be a non-empty name'))
 const bool: Check<boolean> = (v) =>
   typeof v === 'boolean' ? E.right(v) : v === 'true' || v === 'false' ? E.right(v === 'true') : E.left('must be true or false')
 const backend: Check<BackendChoice> = (v) =>
@@ -94,14 +90,14 @@ const backend: Check<BackendChoice> = (v) =>
 export const flagName = (field: string): string => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 
 /**
- * Validates raw input into a {@link TrainConfig}, filling defaults (lr and optimizer from the model's recipe).
+ * Validates raw input into a {@link TrainConfig}, filling defaults (optimizer, lr and decay from `recipe`).
  * Unknown fields are errors too (a typo must not be ignored).
  *
  * @example
  * validateConfig({ epochs: '0', lr: 'fast' })
  * // Left(ConfigInvalid: --epochs "0": must be >= 1; --lr "fast": must be a number)
  */
-export const validateConfig = (raw: RawConfig): E.Either<TrainError, TrainConfig> => {
+export const validateConfig = (raw: RawConfig, recipe: Recipe = DEFAULT_RECIPE): E.Either<TrainError, TrainConfig> => {
   const issues: ConfigIssue[] = []
   const field = <A>(name: keyof TrainConfig, check: Check<A>, fallback: A): A => {
     const v = raw[name]
@@ -114,14 +110,12 @@ export const validateConfig = (raw: RawConfig): E.Either<TrainError, TrainConfig
     return r.right
   }
   const optional = <A>(name: keyof TrainConfig, check: Check<A>): A | undefined => field<A | undefined>(name, check, undefined)
-  const known = new Set<string>(['model', 'optimizer', 'epochs', 'lr', 'lrDecay', 'batchSize', 'backend', 'seed', 'dataDir', 'limit', 'out', 'resume', 'checkEvery'])
+  const known = new Set<string>(['model', 'optimizer', 'epochs', 'lr', 'lrDecay', 'batchSize', 'backend', 'seed', 'limit', 'out', 'resume', 'checkEvery'])
   for (const k of Object.keys(raw)) {
     if (!known.has(k) && raw[k as keyof TrainConfig] !== undefined) issues.push({ field: flagName(k), value: raw[k as keyof TrainConfig], problem: 'unknown option' })
   }
-  const model = field('model', oneOf(MODEL_NAMES), 'lenet')
-  const recipe = RECIPES[model]
   const config: TrainConfig = {
-    model,
+    model: field('model', name, DEFAULTS.model),
     optimizer: field('optimizer', oneOf(OPTIMIZER_NAMES), recipe.optimizer),
     epochs: field('epochs', int(1), DEFAULTS.epochs),
     lr: field('lr', positive, recipe.lr),
@@ -129,11 +123,11 @@ export const validateConfig = (raw: RawConfig): E.Either<TrainError, TrainConfig
     batchSize: field('batchSize', int(1), DEFAULTS.batchSize),
     backend: field('backend', backend, DEFAULTS.backend),
     seed: field('seed', int(0, 2 ** 32 - 1), DEFAULTS.seed),
-    dataDir: optional('dataDir', path),
     limit: optional('limit', int(1)),
-    out: field('out', path, DEFAULTS.out),
+    out: optional('out', path),
     resume: field('resume', bool, DEFAULTS.resume),
     checkEvery: field('checkEvery', int(0), DEFAULTS.checkEvery),
   }
+  if (config.resume && config.out === undefined) issues.push({ field: 'resume', value: true, problem: 'needs --out, the directory of the checkpoint to resume from' })
   return issues.length > 0 ? E.left(trainError.configInvalid(issues)) : E.right(config)
 }

@@ -11,8 +11,8 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import type { Monoid } from 'fp-ts/lib/Monoid.js'
-import { type Batch, batches } from '../data/batches.js'
-import type { Split } from '../data/split.js'
+import { type Batch, exampleBatches } from '../data/batches.js'
+import type { Examples } from '../data/examples.js'
 import type { StepMetrics, TrainProgram } from './contract.js'
 import { type TrainError, trainError } from './errors.js'
 import { type Accumulator, accumulatorMonoid } from './metrics.js'
@@ -30,9 +30,10 @@ export interface EpochPlan {
   readonly checkEvery: number
 }
 
-const toTensors = (split: Split, b: Batch): [tf.Tensor4D, tf.Tensor1D] => [
-  tf.tensor4d(b.x, [b.size, 1, split.rows, split.cols], 'float32'),
-  tf.tensor1d(b.y, 'int32'),
+/** A batch as tensors [size, ...shape] and [size, ...targetShape]. */
+export const batchTensors = (ex: Examples, b: Batch<Int32Array | Float32Array>): [tf.Tensor, tf.Tensor] => [
+  tf.tensor(b.x, [b.size, ...ex.shape], 'float32'),
+  tf.tensor(b.y, [b.size, ...ex.targetShape], ex.targetDtype),
 ]
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -42,8 +43,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * Owns every tensor it makes: afterwards the number of live tensors is what it was before.
  */
 const fold = async (
-  split: Split,
-  batchList: Iterable<Batch>,
+  split: Examples,
+  batchList: Iterable<Batch<Int32Array | Float32Array>>,
   sum: Monoid<tf.Scalar>,
   f: (x: tf.Tensor, y: tf.Tensor) => StepMetrics,
   onStep: (losses: readonly tf.Scalar[], sizes: readonly number[]) => Promise<TrainError | undefined>,
@@ -54,12 +55,11 @@ const fold = async (
   const losses: tf.Scalar[] = []
   const sizes: number[] = []
   const release = (a: Accumulator<tf.Scalar>) => {
-    if (a.lossSum !== sum.empty) a.lossSum.dispose()
-    if (a.correct !== sum.empty) a.correct.dispose()
+    for (const t of [a.lossSum, a.correct, ...a.extra]) if (t !== sum.empty) t.dispose()
   }
   try {
     for (const b of batchList) {
-      const [x, y] = toTensors(split, b)
+      const [x, y] = batchTensors(split, b)
       let m: StepMetrics
       try {
         m = f(x, y)
@@ -67,10 +67,11 @@ const fold = async (
         x.dispose()
         y.dispose()
       }
-      const next = M.concat(acc, { lossSum: m.lossSum, correct: m.correct, count: b.size })
+      const next = M.concat(acc, { lossSum: m.lossSum, correct: m.correct, extra: m.extra, count: b.size })
       release(acc)
       acc = next
       m.correct.dispose()
+      tf.dispose([...m.extra])
       losses.push(m.lossSum) // kept until the epoch's read: one download finds a diverging step
       sizes.push(b.size)
       const stop = await onStep(losses, sizes)
@@ -78,10 +79,12 @@ const fold = async (
       progress.tick()
       await yieldToEventLoop()
     }
-    const all = tf.tidy(() => tf.concat([tf.stack([acc.lossSum, acc.correct]), losses.length > 0 ? tf.stack(losses) : tf.zeros([0])]))
+    const sums = [acc.lossSum, acc.correct, ...acc.extra]
+    const all = tf.tidy(() => tf.concat([tf.stack(sums), losses.length > 0 ? tf.stack(losses) : tf.zeros([0])]))
     const host = (await all.data()) as Float32Array
     all.dispose()
-    return { totals: { lossSum: host[0]!, correct: host[1]!, count: acc.count }, losses: host.slice(2), sizes }
+    const extra = Array.from(host.subarray(2, sums.length))
+    return { totals: { lossSum: host[0]!, correct: host[1]!, extra, count: acc.count }, losses: host.slice(sums.length), sizes }
   } finally {
     release(acc)
     for (const l of losses) l.dispose()
@@ -109,7 +112,7 @@ const findDivergence = (plan: EpochPlan, losses: ArrayLike<number>, sizes: reado
  */
 export const trainEpoch = (
   program: TrainProgram,
-  train: Split,
+  train: Examples,
   plan: EpochPlan,
   sum: Monoid<tf.Scalar>,
   progress: Progress,
@@ -125,7 +128,7 @@ export const trainEpoch = (
     checked = losses.length
     return err
   }
-  const batchList = batches(train, { batchSize: plan.batchSize, shuffle: true, seed: plan.seed, epoch: plan.epoch - 1 })
+  const batchList = exampleBatches(train, { batchSize: plan.batchSize, shuffle: true, seed: plan.seed, epoch: plan.epoch - 1 })
   try {
     const r = await fold(train, batchList, sum, (x, y) => program.step(x, y), onStep, progress)
     if ('_tag' in r) return E.left(r)
@@ -142,13 +145,13 @@ export const trainEpoch = (
  */
 export const evaluateSplit = (
   program: TrainProgram,
-  split: Split,
+  split: Examples,
   batchSize: number,
   sum: Monoid<tf.Scalar>,
   epoch: number,
 ): TE.TaskEither<TrainError, Accumulator<number>> => async () => {
   try {
-    const batchList = batches(split, { batchSize, shuffle: false })
+    const batchList = exampleBatches(split, { batchSize, shuffle: false })
     const r = await fold(split, batchList, sum, (x, y) => program.evaluate(x, y), async () => undefined, noProgress)
     return '_tag' in r ? E.left(r) : E.right(r.totals)
   } catch (e) {

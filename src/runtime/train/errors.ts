@@ -4,6 +4,7 @@
  */
 import type { BackendError } from '../backends/types.js'
 import type { DataError } from '../data/errors.js'
+import type { ShapeError } from '../../dsl/shape.js'
 
 /** One invalid configuration field: which, what was given, what is wanted. */
 export interface ConfigIssue {
@@ -17,6 +18,7 @@ export type TrainError =
   | { readonly _tag: 'ConfigInvalid'; readonly issues: readonly ConfigIssue[]; readonly message: string }
   | { readonly _tag: 'Backend'; readonly error: BackendError; readonly message: string }
   | { readonly _tag: 'Data'; readonly error: DataError; readonly message: string }
+  | { readonly _tag: 'ShapeMismatch'; readonly error: ShapeError; readonly message: string }
   | { readonly _tag: 'CompileFailed'; readonly cause: string; readonly message: string }
   | {
       readonly _tag: 'Diverged'
@@ -58,6 +60,7 @@ export const trainError = {
   }),
   backend: (error: BackendError): TrainError => ({ _tag: 'Backend', error, message: error.message }),
   data: (error: DataError): TrainError => ({ _tag: 'Data', error, message: error.message }),
+  shape: (error: ShapeError): TrainError => ({ _tag: 'ShapeMismatch', error, message: error.message }),
   compileFailed: (cause: unknown): TrainError => ({
     _tag: 'CompileFailed',
     cause: describe(cause),

@@ -1,12 +1,19 @@
 /** One epoch's results, as kept in the checkpoint, logged as a JSON line and plotted. */
 
-/** What one epoch measured (losses and accuracies are means over the examples seen). */
+/**
+ * What one epoch measured (losses, accuracies and metrics are means over the examples seen). Accuracies
+ * are there for classifiers (a loss that counts correct examples); a loss without them reports the test
+ * split's loss instead.
+ */
 export interface EpochRecord {
   /** 1-based. */
   readonly epoch: number
   readonly loss: number
-  readonly trainAcc: number
-  readonly testAcc: number
+  readonly trainAcc?: number
+  readonly testAcc?: number
+  readonly testLoss?: number
+  /** User metrics by name; the test split's as 'test <name>'. */
+  readonly metrics?: Readonly<Record<string, number>>
   /** Training examples seen this epoch. */
   readonly examples: number
   /** Wall time of the epoch's training steps (test evaluation excluded, as d2l's timer). */
@@ -17,15 +24,20 @@ export interface EpochRecord {
  * d2l's per-epoch line.
  * @example formatEpoch({ epoch: 3, loss: 0.9123, trainAcc: 0.65, testAcc: 0.641, ... }) // 'epoch 3: loss 0.912, train acc 0.650, test acc 0.641'
  */
-export const formatEpoch = (r: EpochRecord): string =>
-  `epoch ${r.epoch}: loss ${r.loss.toFixed(3)}, train acc ${r.trainAcc.toFixed(3)}, test acc ${r.testAcc.toFixed(3)}`
+export const formatEpoch = (r: EpochRecord): string => `epoch ${r.epoch}: ${formatFinal(r)}`
 
 /**
  * d2l's closing line of results.
  * @example formatFinal(last) // 'loss 0.469, train acc 0.823, test acc 0.779'
  */
 export const formatFinal = (r: EpochRecord): string =>
-  `loss ${r.loss.toFixed(3)}, train acc ${r.trainAcc.toFixed(3)}, test acc ${r.testAcc.toFixed(3)}`
+  [
+    `loss ${r.loss.toFixed(3)}`,
+    ...(r.trainAcc === undefined ? [] : [`train acc ${r.trainAcc.toFixed(3)}`]),
+    ...(r.testAcc === undefined ? [] : [`test acc ${r.testAcc.toFixed(3)}`]),
+    ...(r.testLoss === undefined ? [] : [`test loss ${r.testLoss.toFixed(3)}`]),
+    ...Object.entries(r.metrics ?? {}).map(([k, v]) => `${k} ${v.toFixed(3)}`),
+  ].join(', ')
 
 /**
  * Training throughput over all epochs (d2l: `metric[2] * num_epochs / timer.sum()`).

@@ -8,21 +8,31 @@ import type { Monoid } from 'fp-ts/lib/Monoid.js'
 import * as N from 'fp-ts/lib/number.js'
 import { struct } from 'fp-ts/lib/Monoid.js'
 
-/** Sums over some examples: `lossSum` and `correct` in the value type `A`; `count` is known on the host. */
+/**
+ * Sums over some examples: `lossSum`, `correct` and the user metrics' sums `extra` in the value type `A`;
+ * `count` is known on the host.
+ */
 export interface Accumulator<A> {
   readonly lossSum: A
   readonly correct: A
+  readonly extra: readonly A[]
   readonly count: number
 }
+
+/** Elementwise sums of equally long lists (the empty list is the unit: a run with no user metrics). */
+const listMonoid = <A>(sum: Monoid<A>): Monoid<readonly A[]> => ({
+  empty: [],
+  concat: (a, b) => (a.length === 0 ? b : b.length === 0 ? a : a.map((x, i) => sum.concat(x, b[i]!))),
+})
 
 /**
  * The accumulator monoid over any monoid of sums (componentwise).
  * @example
- * concatAll(accumulatorMonoid(N.MonoidSum))([{ lossSum: 2, correct: 1, count: 4 }, { lossSum: 1, correct: 3, count: 4 }])
- * // { lossSum: 3, correct: 4, count: 8 }
+ * concatAll(accumulatorMonoid(N.MonoidSum))([{ lossSum: 2, correct: 1, extra: [1], count: 4 }, { lossSum: 1, correct: 3, extra: [2], count: 4 }])
+ * // { lossSum: 3, correct: 4, extra: [3], count: 8 }
  */
 export const accumulatorMonoid = <A>(sum: Monoid<A>): Monoid<Accumulator<A>> =>
-  struct<Accumulator<A>>({ lossSum: sum, correct: sum, count: N.MonoidSum })
+  struct<Accumulator<A>>({ lossSum: sum, correct: sum, extra: listMonoid(sum), count: N.MonoidSum })
 
 /** Host sums. */
 export const hostAccumulator: Monoid<Accumulator<number>> = accumulatorMonoid(N.MonoidSum)
@@ -40,10 +50,11 @@ export const deviceSum = (): Monoid<tf.Scalar> => {
 export interface Averages {
   readonly loss: number
   readonly acc: number
+  readonly extra: readonly number[]
 }
 
 /**
  * Mean loss and accuracy; NaN when nothing was counted.
- * @example averages({ lossSum: 6, correct: 3, count: 4 }) // { loss: 1.5, acc: 0.75 }
+ * @example averages({ lossSum: 6, correct: 3, extra: [2], count: 4 }) // { loss: 1.5, acc: 0.75, extra: [0.5] }
  */
-export const averages = (a: Accumulator<number>): Averages => ({ loss: a.lossSum / a.count, acc: a.correct / a.count })
+export const averages = (a: Accumulator<number>): Averages => ({ loss: a.lossSum / a.count, acc: a.correct / a.count, extra: a.extra.map((s) => s / a.count) })

@@ -1,15 +1,33 @@
 /**
- * From a validated config to what the compiler needs: the model's graph on inputs 'x' and 'y', the optimizer,
- * and the seeded initial params flattened to their leaf names ('0.weight', ...).
+ * What a training run trains: a model value, its loss and metrics, its data; and from these and a
+ * validated config, what the compiler needs: the model's graph on inputs 'x' and 'y', the optimizer, and
+ * the seeded initial params flattened to their leaf names ('0.weight', 'conv2d0.bias', ...).
  */
-import { input, intInput } from '../../dsl/expr.js'
-import { models } from '../../dsl/models.js'
-import type { Node } from '../../dsl/node.js'
+import type { Loss, Metric } from '../../dsl/losses.js'
+import { type AnyModel, flattenParams, initLeaves, traceModel } from '../../dsl/model.js'
+import { mk } from '../../dsl/node.js'
 import { type Optimizer, adam, exponentialDecay, momentum, sgd } from '../../dsl/optim/index.js'
 import { key } from '../../dsl/random.js'
+import { type RShape, ShapeError, showShape } from '../../dsl/shape.js'
 import type { Tensor } from '../../dsl/tensor.js'
+import type { DataSource } from '../data/sources.js'
 import type { TrainConfig } from './config.js'
 import type { TrainProgramSpec } from './contract.js'
+import type { EpochRecord } from './history.js'
+
+/** A training run's model, loss, metrics and data: the values, next to the config's settings. */
+export interface TrainSetup {
+  readonly model: AnyModel
+  readonly loss: Loss
+  readonly metrics?: readonly Metric[]
+  readonly data: DataSource
+  /** An optimizer value; when absent, the config's `optimizer`, `lr` and `lrDecay` name one. */
+  readonly optimizer?: Optimizer
+  /** Initial values by leaf name (e.g. from `load`); default: `init(key(seed))`. Resuming overrides them. */
+  readonly params?: Readonly<Record<string, Tensor>>
+  /** Called after each epoch with its record (e.g. to report progress). */
+  readonly onEpoch?: (record: EpochRecord) => void
+}
 
 /** The optimizer a config names, with its learning rate (other hyperparameters at their defaults). */
 export const optimizerFor = (c: Pick<TrainConfig, 'optimizer' | 'lr'> & { readonly lrDecay?: number }, stepsPerEpoch = 1): Optimizer => {
@@ -17,30 +35,45 @@ export const optimizerFor = (c: Pick<TrainConfig, 'optimizer' | 'lr'> & { readon
   return c.optimizer === 'sgd' ? sgd(lr) : c.optimizer === 'momentum' ? momentum(lr) : adam(lr)
 }
 
-/**
- * A sequential's typed param tree (one record per layer) as a flat map keyed by leaf name.
- * @example flattenParams([{ weight: w, bias: b }, {}]) // { '0.weight': w, '0.bias': b }
- */
-export const flattenParams = (tree: readonly Readonly<Record<string, Tensor>>[]): Record<string, Tensor> =>
-  Object.fromEntries(tree.flatMap((layer, i) => Object.entries(layer).map(([k, t]) => [`${i}.${k}`, t] as const)))
-
-/** Just what the pipeline uses of a model, shared by every entry of `models`. */
-interface AnyModel {
-  (x: ReturnType<typeof input>): { readonly node: Node }
-  init(k: ReturnType<typeof key>): readonly Readonly<Record<string, Tensor>>[]
-}
+export { flattenParams }
 
 /**
- * The training spec of a config: logits of the model on input 'x' [N, 1, 28, 28], labels 'y' [N],
- * params drawn from `key(seed)`.
- * @example trainSpec({ model: 'lenet', optimizer: 'sgd', lr: 0.9, seed: 0 }).params['0.weight'].shape // [6, 1, 5, 5]
+ * The training spec of a setup: the model's output on input 'x', the loss's targets 'y', params drawn from
+ * `key(seed)` (or the setup's own).
+ * @example trainSpec({ model: lenet, loss: crossEntropy, data }, config).params['0.weight'].shape // [6, 1, 5, 5]
  */
-export const trainSpec = (c: Pick<TrainConfig, 'model' | 'optimizer' | 'lr' | 'seed'> & { readonly lrDecay?: number }, stepsPerEpoch = 1): TrainProgramSpec => {
-  const model = models[c.model] as unknown as AnyModel
+export const trainSpec = (setup: TrainSetup, c: Pick<TrainConfig, 'optimizer' | 'lr' | 'seed' | 'lrDecay'>, stepsPerEpoch = 1): TrainProgramSpec => {
+  const logits = traceModel(setup.model)
+  const t = setup.loss.target
   return {
-    logits: model(input('x', ['N', 1, 28, 28])).node,
-    labels: intInput('y', ['N']).node,
-    optimizer: optimizerFor(c, stepsPerEpoch),
-    params: flattenParams(model.init(key(c.seed))),
+    logits,
+    labels: mk('input', [], { name: 'y', dtype: t.dtype }, t.shape(logits.shape), t.dtype),
+    optimizer: setup.optimizer ?? optimizerFor(c, stepsPerEpoch),
+    params: setup.params ?? initLeaves(setup.model, key(c.seed)),
+    loss: setup.loss,
+    metrics: setup.metrics ?? [],
+    key: key(c.seed),
   }
 }
+
+const agrees = (want: RShape, got: readonly number[]): boolean =>
+  want.length === got.length && want.every((d, i) => typeof d !== 'number' || d === got[i])
+
+/**
+ * Whether examples of shape `example` (targets `target`) fit the model's input (and the loss's targets),
+ * with the `ShapeError` text the types report.
+ * @example checkData(lenet, crossEntropy, [784], []) // ShapeError: the model expects examples [1, 28, 28] but the data has [784]
+ */
+export const checkData = (m: AnyModel, loss: Loss, example: readonly number[], target?: { readonly shape: readonly number[]; readonly dtype: string }): ShapeError | undefined => {
+  const want = (m.inputShape as RShape).slice(1)
+  if (!agrees(want, example)) return new ShapeError('data', `the model expects examples ${showShape(want)} but the data has ${showShape(example)}`, [want, example])
+  if (target === undefined) return undefined
+  const out = traceModel(m)
+  const wantT = loss.target.shape(out.shape).slice(1)
+  if (target.dtype !== loss.target.dtype)
+    return new ShapeError('data', `${loss.name} expects ${loss.target.dtype} targets but the data has ${target.dtype} targets`, [wantT, target.shape])
+  if (!agrees(wantT, target.shape))
+    return new ShapeError('data', `${loss.name} expects targets ${showShape(wantT)} per example but the data has ${showShape(target.shape)}`, [wantT, target.shape])
+  return undefined
+}
+

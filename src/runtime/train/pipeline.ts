@@ -1,7 +1,8 @@
 /**
  * The training program as one fp-ts pipeline:
- * validate config -> select backend -> load data -> (resume: read checkpoint) -> init params (seeded) -> compile
- * -> per epoch: train, evaluate test accuracy, checkpoint, JSON-lines log, SVG plot -> final report.
+ * validate config -> select backend -> load data -> check its shapes against the model -> (resume: read
+ * checkpoint) -> init params (seeded) -> compile -> per epoch: train, evaluate the test split, checkpoint,
+ * JSON-lines log, SVG plot (when there is an `out`) -> final report with the trained params.
  * Effects come from the Reader environment (compiler, console, files, clock), so tests swap any of them.
  */
 import { join } from 'node:path'
@@ -13,18 +14,19 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { selectBackend } from '../backends/select.js'
 import type { BackendChoice, BackendError, BackendInfo } from '../backends/types.js'
 import type { DataError } from '../data/errors.js'
-import type { Dataset } from '../data/dataset.js'
-import { type LoadFashionMnistOptions, loadFashionMnist } from '../data/fashionMnist.js'
-import type { Split } from '../data/split.js'
-import { type FileOps, nodeFileOps, writeAtomic } from './atomicFile.js'
+import { type Examples, takeFirst } from '../data/examples.js'
+import type { DataSource, DataSplits } from '../data/sources.js'
+import { ShapeError } from '../../dsl/shape.js'
+import type { Tensor } from '../../dsl/tensor.js'
+import { type FileOps, nodeFileOps, probeWritable, writeAtomic } from './atomicFile.js'
 import { type Checkpoint, CHECKPOINT_FILE, type RunIdentity, checkIdentity, loadCheckpoint, saveCheckpoint } from './checkpoint.js'
-import { type RawConfig, type TrainConfig, validateConfig } from './config.js'
+import { type RawConfig, type Recipe, type TrainConfig, validateConfig } from './config.js'
 import type { CompileTraining, TrainProgram } from './contract.js'
 import { evaluateSplit, trainEpoch } from './epoch.js'
 import { type TrainError, trainError } from './errors.js'
 import { type EpochRecord, examplesPerSec, formatEpoch, formatFinal, formatThroughput, toJsonLines } from './history.js'
-import { averages, deviceSum } from './metrics.js'
-import { trainSpec } from './model.js'
+import { type Accumulator, type Averages, averages, deviceSum } from './metrics.js'
+import { type TrainSetup, checkData, trainSpec } from './model.js'
 import { writeTrainingSvg } from './plot.js'
 import { type Progress, noProgress } from './progress.js'
 
@@ -36,7 +38,8 @@ export interface TrainEnv {
   readonly log: (line: string) => void
   readonly progress: Progress
   readonly selectBackend: (choice: BackendChoice) => TE.TaskEither<BackendError, BackendInfo>
-  readonly loadData: (opts: LoadFashionMnistOptions) => TE.TaskEither<DataError, Dataset>
+  /** Loads a data source (its own `load`, unless a test swaps it). */
+  readonly loadData: (source: DataSource) => TE.TaskEither<DataError, DataSplits>
   readonly files: FileOps
   /** Milliseconds, monotonic. */
   readonly now: () => number
@@ -44,14 +47,14 @@ export interface TrainEnv {
 
 /**
  * The usual environment around a compiler: real backends, data, files and clock; silent unless `log` is given.
- * @example await train({ epochs: 1 })(defaultEnv(compileTraining, { log: console.log }))()
+ * @example await train(setup, { epochs: 1 })(defaultEnv(compileTraining, { log: console.log }))()
  */
 export const defaultEnv = (compile: CompileTraining, overrides: Partial<Omit<TrainEnv, 'compile'>> = {}): TrainEnv => ({
   compile,
   log: () => undefined,
   progress: noProgress,
   selectBackend: (choice) => selectBackend(choice),
-  loadData: loadFashionMnist,
+  loadData: (source) => source.load(),
   files: nodeFileOps,
   now: () => performance.now(),
   ...overrides,
@@ -76,74 +79,92 @@ export interface TrainReport {
   readonly skippedRecords: number
   /** `tf.memory().numTensors` after each epoch this run trained (flat from the 2nd on when nothing leaks). */
   readonly tensorsAfterEpoch: readonly number[]
-  readonly files: { readonly checkpoint: string; readonly log: string; readonly plot: string }
+  /** The trained params (buffers included) by leaf name, read back from the device. */
+  readonly params: Readonly<Record<string, Tensor>>
+  /** The files written in `out` (absent when the run had no `out`). */
+  readonly files: { readonly checkpoint: string; readonly log: string; readonly plot: string } | undefined
 }
 
-const identityOf = (c: TrainConfig): RunIdentity => ({
+const identityOf = (c: TrainConfig, setup: TrainSetup, data: string): RunIdentity => ({
   model: c.model,
-  optimizer: c.optimizer,
+  optimizer: setup.optimizer?.name ?? c.optimizer,
   lr: c.lr,
   lrDecay: c.lrDecay,
   batchSize: c.batchSize,
   seed: c.seed,
   limit: c.limit,
-  data: c.dataDir ?? 'bundled fashion-mnist',
+  data,
 })
 
-const limitTrain = (config: TrainConfig, data: Dataset): E.Either<TrainError, Split> => {
-  const { train } = data
+const limitTrain = (config: TrainConfig, train: Examples): E.Either<TrainError, Examples> => {
   if (config.limit === undefined) return E.right(train)
   if (config.limit > train.n) {
     return E.left(trainError.configInvalid([{ field: 'limit', value: config.limit, problem: `exceeds the ${train.n} training examples` }]))
   }
-  const n = config.limit
-  return E.right({ ...train, n, images: train.images.subarray(0, n * train.rows * train.cols), labels: train.labels.subarray(0, n) })
+  return E.right(takeFirst(train, config.limit))
 }
 
 interface Prepared {
   readonly config: TrainConfig
+  readonly setup: TrainSetup
   readonly backend: BackendInfo
-  readonly train: Split
-  readonly test: Split
+  readonly train: Examples
+  readonly test: Examples | undefined
+  readonly source: string
   readonly skipped: number
   readonly resume: Checkpoint | undefined
 }
 
-const prepare = (raw: RawConfig): RTE.ReaderTaskEither<TrainEnv, TrainError, Prepared> =>
+/** The model's examples and targets against the data's, as a typed error (before any compiling). */
+const checkShapes = (setup: TrainSetup, data: DataSplits): E.Either<TrainError, void> => {
+  for (const ex of [data.train, data.test]) {
+    if (ex === undefined) continue
+    const bad = E.tryCatch(
+      () => checkData(setup.model, setup.loss, ex.shape, { shape: ex.targetShape, dtype: ex.targetDtype }),
+      (e) => (e instanceof ShapeError ? e : new ShapeError('model', String(e))),
+    )
+    if (E.isLeft(bad)) return E.left(trainError.shape(bad.left))
+    if (bad.right !== undefined) return E.left(trainError.shape(bad.right))
+  }
+  return E.right(undefined)
+}
+
+const logSkipped = (env: TrainEnv, skipped: DataSplits['skipped']) => {
+  if (skipped.length === 0) return
+  const shown = skipped.slice(0, 5).map((s) => `${s.file}#${s.index}: ${s.reason}`)
+  env.log(`skipped ${skipped.length} invalid records (${shown.join('; ')}${skipped.length > 5 ? '; ...' : ''})`)
+}
+
+const prepare = (setup: TrainSetup, raw: RawConfig, recipe?: Recipe): RTE.ReaderTaskEither<TrainEnv, TrainError, Prepared> =>
   pipe(
-    RTE.fromEither(validateConfig(raw)),
+    RTE.fromEither(validateConfig(raw, recipe)),
     RTE.bindTo('config'),
+    // an unusable --out must stop the run before any data is read or any step trained
+    RTE.chainFirst(({ config }) => (env: TrainEnv) => (config.out === undefined ? TE.right(undefined) : probeWritable(config.out, env.files))),
     RTE.bind('backend', ({ config }) => (env: TrainEnv) => pipe(env.selectBackend(config.backend), TE.mapLeft(trainError.backend))),
     RTE.chainFirst(({ backend }) => (env: TrainEnv) => TE.fromIO(() => env.log(`training on ${backend.device}`))),
-    RTE.bind('data', ({ config }) => (env: TrainEnv) =>
-      pipe(env.loadData(config.dataDir === undefined ? {} : { dataDir: config.dataDir }), TE.mapLeft(trainError.data)),
-    ),
-    RTE.chainFirst(({ data }) => (env: TrainEnv) =>
-      TE.fromIO(() => {
-        if (data.skipped.length === 0) return
-        const shown = data.skipped.slice(0, 5).map((s) => `${s.file}#${s.index}: ${s.reason}`)
-        env.log(`skipped ${data.skipped.length} invalid records (${shown.join('; ')}${data.skipped.length > 5 ? '; ...' : ''})`)
-      }),
-    ),
-    RTE.bind('train', ({ config, data }) => RTE.fromEither(limitTrain(config, data))),
-    RTE.bind('resume', ({ config }) => (env: TrainEnv) =>
-      !config.resume
+    RTE.bind('data', () => (env: TrainEnv) => pipe(env.loadData(setup.data), TE.mapLeft(trainError.data))),
+    RTE.chainFirst(({ data }) => (env: TrainEnv) => TE.fromIO(() => logSkipped(env, data.skipped))),
+    RTE.chainFirst(({ data }) => RTE.fromEither(checkShapes(setup, data))),
+    RTE.bind('train', ({ config, data }) => RTE.fromEither(limitTrain(config, data.train))),
+    RTE.bind('resume', ({ config, data }) => (env: TrainEnv) =>
+      !config.resume || config.out === undefined
         ? TE.right(undefined)
         : pipe(
             loadCheckpoint(config.out),
-            TE.chainFirstEitherK((c) => (c === undefined ? E.right(undefined) : checkIdentity(config.out, c.identity, identityOf(config)))),
+            TE.chainFirstEitherK((c) => (c === undefined ? E.right(undefined) : checkIdentity(config.out!, c.identity, identityOf(config, setup, data.source)))),
             TE.chainFirstIOK((c) => () =>
-              env.log(c === undefined ? `no checkpoint in ${config.out}; starting from epoch 1` : `resuming from ${join(config.out, CHECKPOINT_FILE)} after epoch ${c.epoch}`),
+              env.log(c === undefined ? `no checkpoint in ${config.out}; starting from epoch 1` : `resuming from ${join(config.out!, CHECKPOINT_FILE)} after epoch ${c.epoch}`),
             ),
           ),
     ),
-    RTE.map(({ config, backend, data, train, resume }) => ({ config, backend, train, test: data.test, skipped: data.skipped.length, resume })),
+    RTE.map(({ config, backend, data, train, resume }) => ({ config, setup, backend, train, test: data.test, source: data.source, skipped: data.skipped.length, resume })),
   )
 
 const compileProgram = (p: Prepared): RTE.ReaderTaskEither<TrainEnv, TrainError, TrainProgram> => (env) =>
   TE.fromEither(
     E.tryCatch(() => {
-      const program = env.compile(trainSpec(p.config, Math.ceil(p.train.n / p.config.batchSize)), { backend: tf.getBackend() })
+      const program = env.compile(trainSpec(p.setup, p.config, Math.ceil(p.train.n / p.config.batchSize)), { backend: tf.getBackend() })
       if (p.resume !== undefined) program.load(p.resume.program)
       return program
     }, trainError.compileFailed),
@@ -160,10 +181,33 @@ interface Progressed {
   readonly tensors: readonly number[]
 }
 
+const record = (program: TrainProgram, epoch: number, train: Accumulator<number>, test: Accumulator<number> | undefined, seconds: number): EpochRecord => {
+  const tr = averages(train)
+  const te = test === undefined ? undefined : averages(test)
+  const named = (a: Averages, prefix: string) => Object.fromEntries(program.metricNames.map((n, i) => [`${prefix}${n}`, a.extra[i]!]))
+  return {
+    epoch,
+    loss: tr.loss,
+    ...(program.hasAccuracy ? { trainAcc: tr.acc } : {}),
+    ...(te === undefined ? {} : program.hasAccuracy ? { testAcc: te.acc } : { testLoss: te.loss }),
+    ...(program.metricNames.length > 0 ? { metrics: { ...named(tr, ''), ...(te === undefined ? {} : named(te, 'test ')) } } : {}),
+    examples: train.count,
+    seconds,
+  }
+}
+
+/** Writes epoch `record`'s checkpoint, log and plot into `out`. */
+const writeOutputs = (p: Prepared, program: TrainProgram, env: TrainEnv, epoch: number, out: string, history: readonly EpochRecord[]): TE.TaskEither<TrainError, unknown> =>
+  pipe(
+    TE.tryCatch(() => program.read(), (e) => trainError.stepFailed(epoch, e)),
+    TE.chain((state) => saveCheckpoint(out, { epoch, identity: identityOf(p.config, p.setup, p.source), program: state, history }, env.files)),
+    TE.chain(() => writeAtomic(join(out, OUTPUT_FILES.log), toJsonLines(history), env.files)),
+    TE.chain(() => writeTrainingSvg(join(out, OUTPUT_FILES.plot), history, p.config.epochs, env.files)),
+  )
+
 /** Trains epoch `epoch` (1-based) and writes its checkpoint, log and plot. */
 const runEpoch = (p: Prepared, program: TrainProgram, sum: ReturnType<typeof deviceSum>, env: TrainEnv, epoch: number) => (done: Progressed): TE.TaskEither<TrainError, Progressed> => {
   const { config } = p
-  const out = config.out
   const stepsPerEpoch = Math.ceil(p.train.n / config.batchSize)
   const plan = { epoch, batchSize: config.batchSize, seed: config.seed, stepsBefore: (epoch - 1) * stepsPerEpoch, checkEvery: config.checkEvery }
   return pipe(
@@ -173,23 +217,16 @@ const runEpoch = (p: Prepared, program: TrainProgram, sum: ReturnType<typeof dev
     TE.orElseFirstIOK(() => () => env.progress.stop()),
     TE.chain(([totals, seconds]) =>
       pipe(
-        evaluateSplit(program, p.test, config.batchSize, sum, epoch),
-        TE.map((test): EpochRecord => {
-          const tr = averages(totals)
-          return { epoch, loss: tr.loss, trainAcc: tr.acc, testAcc: averages(test).acc, examples: totals.count, seconds }
-        }),
+        p.test === undefined ? TE.right<TrainError, Accumulator<number> | undefined>(undefined) : evaluateSplit(program, p.test, config.batchSize, sum, epoch),
+        TE.map((test) => record(program, epoch, totals, test, seconds)),
       ),
     ),
-    TE.chainFirstIOK((record) => () => env.log(formatEpoch(record))),
-    TE.map((record) => [...done.history, record]),
-    TE.chainFirst((history) =>
-      pipe(
-        TE.tryCatch(() => program.read(), (e) => trainError.stepFailed(epoch, e)),
-        TE.chain((state) => saveCheckpoint(out, { epoch, identity: identityOf(config), program: state, history }, env.files)),
-      ),
-    ),
-    TE.chainFirst((history) => writeAtomic(join(out, OUTPUT_FILES.log), toJsonLines(history), env.files)),
-    TE.chainFirst((history) => writeTrainingSvg(join(out, OUTPUT_FILES.plot), history, config.epochs, env.files)),
+    TE.chainFirstIOK((r) => () => {
+      env.log(formatEpoch(r))
+      p.setup.onEpoch?.(r)
+    }),
+    TE.map((r): readonly EpochRecord[] => [...done.history, r]),
+    TE.chainFirst((history) => (config.out === undefined ? TE.right(undefined) : writeOutputs(p, program, env, epoch, config.out, history))),
     TE.map((history) => ({ history, tensors: [...done.tensors, tf.memory().numTensors] })),
   )
 }
@@ -211,24 +248,34 @@ const runEpochs = (p: Prepared, program: TrainProgram, env: TrainEnv): TE.TaskEi
 }
 
 /**
- * Runs a whole training from raw (unvalidated) config; prints d2l's lines through `env.log`:
- * `training on <device>`, `epoch k: loss ..., train acc ..., test acc ...` per epoch, then
- * `loss ..., train acc ..., test acc ...` and `<n> examples/sec on <device>`.
+ * Runs a whole training of `setup` (model, loss, data) with raw (unvalidated) settings; prints d2l's lines
+ * through `env.log`: `training on <device>`, `epoch k: loss ..., train acc ..., test acc ...` per epoch, then
+ * `loss ..., train acc ..., test acc ...` and `<n> examples/sec on <device>`. `recipe` gives the defaults of
+ * optimizer, lr and decay.
  *
  * @example
- * const report = await train({ epochs: 10, lr: 0.9 })(defaultEnv(compileTraining, { log: console.log }))()
+ * const report = await train({ model: lenet, loss: crossEntropy, data: fashionMnist() }, { epochs: 10, lr: 0.9, optimizer: 'sgd' })(defaultEnv(compileTraining, { log: console.log }))()
  */
-export const train = (raw: RawConfig): RTE.ReaderTaskEither<TrainEnv, TrainError, TrainReport> =>
+export const train = (setup: TrainSetup, raw: RawConfig, recipe?: Recipe): RTE.ReaderTaskEither<TrainEnv, TrainError, TrainReport> =>
   pipe(
-    prepare(raw),
+    prepare(setup, raw, recipe),
     RTE.chain((p) => (env: TrainEnv) =>
       pipe(
         TE.bracket(
           compileProgram(p)(env),
-          (program) => runEpochs(p, program, env),
+          (program) =>
+            pipe(
+              runEpochs(p, program, env),
+              TE.chain((progressed) =>
+                pipe(
+                  TE.tryCatch(() => program.read(), (e) => trainError.stepFailed(p.config.epochs, e)),
+                  TE.map((state) => ({ ...progressed, params: state.params })),
+                ),
+              ),
+            ),
           (program) => TE.fromIO(() => program.dispose()),
         ),
-        TE.map(({ history, tensors }): TrainReport => {
+        TE.map(({ history, tensors, params }): TrainReport => {
           const out = p.config.out
           return {
             config: p.config,
@@ -241,7 +288,8 @@ export const train = (raw: RawConfig): RTE.ReaderTaskEither<TrainEnv, TrainError
             trainExamples: p.train.n,
             skippedRecords: p.skipped,
             tensorsAfterEpoch: tensors,
-            files: { checkpoint: join(out, OUTPUT_FILES.checkpoint), log: join(out, OUTPUT_FILES.log), plot: join(out, OUTPUT_FILES.plot) },
+            params,
+            files: out === undefined ? undefined : { checkpoint: join(out, OUTPUT_FILES.checkpoint), log: join(out, OUTPUT_FILES.log), plot: join(out, OUTPUT_FILES.plot) },
           }
         }),
         TE.chainFirstIOK((report) => () => {

@@ -4,8 +4,6 @@
  */
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import * as vega from 'vega'
-import * as vl from 'vega-lite'
 import type { TopLevelSpec } from 'vega-lite'
 import { type FileOps, nodeFileOps, writeAtomic } from './atomicFile.js'
 import { type TrainError, trainError } from './errors.js'
@@ -21,11 +19,14 @@ export const trainingSpec = (history: readonly EpochRecord[], epochs: number): T
   height: 260,
   background: 'white',
   data: {
-    values: history.flatMap((r) => [
-      { epoch: r.epoch, series: SERIES[0], value: r.loss },
-      { epoch: r.epoch, series: SERIES[1], value: r.trainAcc },
-      { epoch: r.epoch, series: SERIES[2], value: r.testAcc },
-    ]),
+    // a series the run does not measure (a regression's accuracies) is left out
+    values: history.flatMap((r) =>
+      [
+        { epoch: r.epoch, series: SERIES[0], value: r.loss },
+        { epoch: r.epoch, series: SERIES[1], value: r.trainAcc },
+        { epoch: r.epoch, series: SERIES[2], value: r.testAcc },
+      ].filter((v) => v.value !== undefined),
+    ),
   },
   mark: { type: 'line', point: true },
   encoding: {
@@ -40,6 +41,8 @@ export const trainingSpec = (history: readonly EpochRecord[], epochs: number): T
  * @example const svg = await trainingSvg(history, 10) // '<svg ...>...train loss...</svg>'
  */
 export const trainingSvg = async (history: readonly EpochRecord[], epochs: number): Promise<string> => {
+  // loaded on first use: vega is large, and a library user who writes no plot should not pay for it
+  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')])
   const compiled = vl.compile(trainingSpec(history, epochs)).spec
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' })
   try {

@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { dropoutScale } from '../../../src/compile/interpret.js'
 import { mk } from '../../../src/dsl/node.js'
+import { key } from '../../../src/dsl/random.js'
 import { checkGrads, rand, useCpu } from '../support.js'
 
 beforeAll(useCpu)
@@ -53,19 +54,24 @@ describe('nn gradients', () => {
     fc.assert(
       fc.property(shape, fc.constantFrom(0, 0.3, 0.5), fc.nat(1000), (s, rate, seed) => {
         const n = s.reduce((a, b) => a * b, 1)
-        const scale = tf.tensor(dropoutScale(seed, rate, n), s)
-        checkGrads([{ shape: s, value: rand(s, seed) }], ([x]) => mk('dropout', [x!], { rate, seed }), ([x]) => tf.mul(x!, scale))
+        const k = key(seed)
+        const scale = tf.tensor(dropoutScale(k, 'drop', rate, n), s)
+        checkGrads([{ shape: s, value: rand(s, seed) }], ([x]) => mk('dropout', [x!], { rate, stream: 'drop' }), ([x]) => tf.mul(x!, scale), { key: k })
       }),
       runs,
     )
   })
 
-  it('dropout keeps about 1 - rate of the elements, scaled by 1 / (1 - rate), deterministically', () => {
-    const s = dropoutScale(3, 0.25, 10000)
+  it('dropout keeps about 1 - rate of the elements, scaled by 1 / (1 - rate), deterministically per key and stream', () => {
+    const s = dropoutScale(key(3), '2', 0.25, 10000)
     const kept = s.filter((v) => v !== 0)
     expect(kept.length / s.length).toBeCloseTo(0.75, 1)
     expect(new Set(kept)).toEqual(new Set([Math.fround(1 / 0.75)]))
-    expect(dropoutScale(3, 0.25, 10000)).toEqual(s)
+    expect(dropoutScale(key(3), '2', 0.25, 10000)).toEqual(s)
+    // another step's key, or another layer's stream, draws another mask
+    const differs = (t: Float32Array) => t.filter((v, i) => v !== s[i]).length / s.length
+    expect(differs(dropoutScale(key(4), '2', 0.25, 10000))).toBeGreaterThan(0.2)
+    expect(differs(dropoutScale(key(3), '5', 0.25, 10000))).toBeGreaterThan(0.2)
   })
 
   it('of batchNorm (training statistics, biased variance) match tfjs for x, gamma and beta', () => {

@@ -41,13 +41,16 @@ export const softmaxRegression =
           w.assign(tf.sub(w, tf.mul(lr, vw)))
           b.assign(tf.sub(b, tf.mul(lr, vb)))
           step++
-          return { lossSum, correct }
+          return { lossSum, correct, extra: [] }
         }),
       evaluate: (x, y) =>
         tf.tidy(() => {
           const { lossSum, correct } = forward(x, y)
-          return { lossSum, correct }
+          return { lossSum, correct, extra: [] }
         }),
+      predict: (x) => tf.tidy(() => tf.add(tf.matMul(tf.reshape(x, [x.shape[0]!, D]), w), b)),
+      hasAccuracy: true,
+      metricNames: [],
       read: async (): Promise<ProgramState> => {
         const host = async (t: tf.Tensor) => ({ shape: t.shape, data: (await t.data()) as Float32Array })
         return { params: { w: await host(w), b: await host(b) }, state: { 'w@velocity': await host(vw), 'b@velocity': await host(vb) }, step }

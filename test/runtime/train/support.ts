@@ -5,6 +5,7 @@ import { selectBackend } from '../../../src/runtime/backends/select.js'
 import { type RawConfig, type TrainEnv, type TrainError, type TrainReport, defaultEnv, train } from '../../../src/runtime/train/index.js'
 import type { CompileTraining } from '../../../src/runtime/train/contract.js'
 import { syntheticSplit, tempDir, writeIdxDir } from '../data/fixtures.js'
+import { type ModelName, RECIPES, lenetSetup } from '../../../examples/models.js'
 
 /** A data dir with `trainN` / `testN` synthetic 28x28 examples (labels i % 10). */
 export const tinyData = async (trainN = 60, testN = 20) => {
@@ -13,10 +14,14 @@ export const tinyData = async (trainN = 60, testN = 20) => {
   return t
 }
 
-/** Runs `train(raw)` on the cpu backend with `compile`; returns the result and the logged lines. */
-export const run = async (compile: CompileTraining, raw: RawConfig, env: Partial<TrainEnv> = {}) => {
+/**
+ * Runs `train` of a LeNet (`raw.model`, default 'lenet', with its recipe) on the IDX files in `dataDir` on
+ * the cpu backend with `compile`; returns the result and the logged lines.
+ */
+export const run = async (compile: CompileTraining, { dataDir, ...raw }: RawConfig & { readonly dataDir: string }, env: Partial<TrainEnv> = {}) => {
   const lines: string[] = []
-  const result = await train({ backend: 'cpu', ...raw })({
+  const name = (raw.model ?? 'lenet') as ModelName
+  const result = await train(lenetSetup(name, dataDir), { backend: 'cpu', ...raw, model: name }, RECIPES[name])({
     ...defaultEnv(compile, { log: (l) => lines.push(l), selectBackend: (c) => selectBackend(c) }),
     ...env,
   })()

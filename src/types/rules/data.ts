@@ -1,0 +1,32 @@
+/**
+ * Whether a dataset's examples fit a model's input: the model takes batches `[N, ...E]`, the data holds
+ * examples of shape `S`; the type is `S` itself when they agree and the `ShapeError` text of the runtime
+ * check (src/runtime/train/model.ts `checkData`) when they do not.
+ */
+import type { DimsAgree, Shape, ShapeErr, ShowShape } from '../shape.js'
+
+type AllAgree<A extends Shape, B extends Shape> = A extends readonly [infer a, ...infer ar extends Shape]
+  ? B extends readonly [infer b, ...infer br extends Shape]
+    ? DimsAgree<a, b> extends true
+      ? AllAgree<ar, br>
+      : false
+    : false
+  : B extends readonly []
+    ? true
+    : false
+
+/** One example's shape of a model input `[N, ...E]`. */
+export type ExampleOf<In extends Shape> = In extends readonly [unknown, ...infer E extends Shape] ? E : Shape
+
+/**
+ * `S`, or the error text when examples of shape `S` do not fit inputs `In` (only known sizes are compared;
+ * a data source whose shape is not literal is checked at run time).
+ *
+ * @example
+ * type E = DataFit<['N', 784], readonly [1, 28, 28]> // 'ShapeError: the model expects examples [784] but the data has [1, 28, 28]'
+ */
+export type DataFit<In extends Shape, S extends Shape> = number extends S['length']
+  ? S
+  : AllAgree<ExampleOf<In>, S> extends true
+    ? S
+    : ShapeErr<`the model expects examples ${ShowShape<ExampleOf<In>>} but the data has ${ShowShape<S>}`>
