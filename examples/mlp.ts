@@ -48,6 +48,9 @@ export interface MlpOptions {
 /** What a run of `main` measured and wrote. */
 export interface MlpRun {
   readonly testAcc: number
+  /** The first 8 test images [8, 1, 28, 28] and the trained model's logits for them [8, 10]. */
+  readonly images: Float32Array
+  readonly logits: Float32Array
   readonly predicted: readonly number[]
   readonly labels: readonly number[]
   /** Whether the parameters read back from the file predict exactly what the trained ones do. */
@@ -105,7 +108,7 @@ export const main = async (opts: MlpOptions = {}): Promise<MlpRun> => {
   const onnx = await runOrThrow(exportOnnx(mlp, params, onnxFile))
   log(`exported ${onnx.path} (${onnx.bytes} bytes)`)
 
-  return { testAcc, predicted, labels: sample.y, reloadIdentical, modelFile, onnxFile }
+  return { testAcc, images: sample.x, logits: logits.data, predicted, labels: sample.y, reloadIdentical, modelFile, onnxFile }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -68,10 +68,10 @@ const fold = async (
         y.dispose()
       }
       const next = M.concat(acc, { lossSum: m.lossSum, correct: m.correct, extra: m.extra, count: b.size })
-      release(acc)
+      // the list monoid's unit adopts the other side's tensors (the first step's metric sums): keep those
+      const adopted = new Set<tf.Tensor>([next.lossSum, next.correct, ...next.extra])
+      for (const t of [acc.lossSum, acc.correct, ...acc.extra, m.correct, ...m.extra]) if (t !== sum.empty && !adopted.has(t)) t.dispose()
       acc = next
-      m.correct.dispose()
-      tf.dispose([...m.extra])
       losses.push(m.lossSum) // kept until the epoch's read: one download finds a diverging step
       sizes.push(b.size)
       const stop = await onStep(losses, sizes)
