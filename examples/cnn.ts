@@ -67,7 +67,7 @@ export const main = async (opts: CnnOptions = {}): Promise<{ readonly testAcc: n
       batchSize: opts.batchSize ?? 64,
       backend: opts.backend ?? 'auto',
       log: opts.log ?? console.log,
-      ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+      limit: opts.limit,
     }),
   )
   return { testAcc: history.at(-1)?.testAcc ?? Number.NaN }

@@ -73,6 +73,10 @@ const firstExamples = (ex: Examples, n: number): { x: Float32Array; y: number[] 
   return { x: raw instanceof Uint8Array ? Float32Array.from(raw, (v) => v / 255) : Float32Array.from(raw), y: Array.from(ex.y.subarray(0, n)) }
 }
 
+/**
+ * Trains the MLP, scores it, predicts 8 test images, round-trips its parameters through a file and exports
+ * it to ONNX, logging each step; returns what the test checks.
+ */
 export const main = async (opts: MlpOptions = {}): Promise<MlpRun> => {
   const log = opts.log ?? console.log
   const outDir = opts.outDir ?? 'out'
@@ -81,7 +85,7 @@ export const main = async (opts: MlpOptions = {}): Promise<MlpRun> => {
   const data = fashionMnist()
 
   const { params } = await runOrThrow(
-    fit(mlp, { data, optimizer: adam(1e-3), epochs: opts.epochs ?? 5, backend, log, ...(opts.limit === undefined ? {} : { limit: opts.limit }) }),
+    fit(mlp, { data, optimizer: adam(1e-3), epochs: opts.epochs ?? 5, backend, log, limit: opts.limit }),
   )
 
   // Inference form: dropout is the identity here, so the score does not depend on a random mask.

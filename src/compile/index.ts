@@ -6,6 +6,6 @@ export { optimize, defaultPasses, type PassName, type OptimizeOptions } from './
 export { grad, valueAndGrad, tryGrad, GradError, gradRules } from './autodiff.js'
 export { interpret, InterpretError, type InterpretEnv } from './interpret.js'
 export { lower, lowerings, fusionPlan, LowerError, type LoweredFunction, type Feeds } from './lower.js'
-export { compileTraining, scoreGraph, TrainCompileError, type TrainProgram, type TrainProgramSpec, type StepMetrics } from './train.js'
+export { compileTraining, scoreGraph, checkBatch, StepInputError, TrainCompileError, type TrainProgram, type TrainProgramSpec, type StepMetrics } from './train.js'
 export { inferenceForm } from './modes.js'
 export { compileInference, type InferenceProgram, type InferenceSpec } from './infer.js'

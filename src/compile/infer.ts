@@ -11,7 +11,7 @@ import { graphOf } from './graph.js'
 import { type LoweredFunction, fusedActivations, lower } from './lower.js'
 import { inferenceForm } from './modes.js'
 import { optimize } from './pipeline.js'
-import { type StepMetrics, TrainCompileError, scoreGraph } from './train.js'
+import { type StepMetrics, TrainCompileError, checkBatch, scoreGraph, stepMetrics } from './train.js'
 
 /** What an inference program needs: the model's output on its one data input, and the param values by leaf name. */
 export interface InferenceSpec {
@@ -63,16 +63,19 @@ export const compileInference = (spec: InferenceSpec, opts: { readonly backend: 
     if (spec.score === undefined) throw new TrainCompileError('evaluate needs a loss')
     const target = mk('input', [], { name: '@target', dtype: spec.score.loss.target.dtype }, spec.score.loss.target.shape(out!.shape), spec.score.loss.target.dtype)
     if (y.dtype !== target.dtype) throw new TrainCompileError(`${spec.score.loss.name} expects ${target.dtype} targets but got ${y.dtype}`)
-    const s = scoreGraph(out!, target, spec.score.loss, spec.score.metrics)
-    evalFn = { f: lower(optimize([s.lossSum, s.correct, ...s.extra], { fusion }), opts), y: '@target', metrics: s.extra.length }
+    const s = scoreGraph(x, out!, target, spec.score.loss, spec.score.metrics)
+    evalFn = { f: lower(optimize([s.lossSum, s.correct, s.invalidInputs, s.invalidTargets, ...s.extra], { fusion }), opts), y: '@target', metrics: s.extra.length }
     return evalFn
   }
   return {
-    predict: (t) => predictFn({ inputs: { [x.attrs.name]: t }, params: uploaded })[0]!,
+    predict: (t) => {
+      checkBatch('predict', { inputs: t })
+      return predictFn({ inputs: { [x.attrs.name]: t }, params: uploaded })[0]!
+    },
     evaluate: (t, y) => {
+      checkBatch('evaluate', { inputs: t, targets: y })
       const e = evaluator(y)
-      const outs = e.f({ inputs: { [x.attrs.name]: t, [e.y]: y }, params: uploaded })
-      return { lossSum: outs[0] as tf.Scalar, correct: outs[1] as tf.Scalar, extra: outs.slice(2) as tf.Scalar[] }
+      return stepMetrics(e.f({ inputs: { [x.attrs.name]: t, [e.y]: y }, params: uploaded }))
     },
     dispose: () => {
       predictFn.dispose()

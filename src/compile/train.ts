@@ -38,7 +38,7 @@ export interface TrainProgramSpec {
   /** Host initial values keyed by param leaf name ('0.weight', ...). */
   readonly params: Readonly<Record<string, Tensor>>
   /** The loss (src/dsl/losses.ts); default: softmax cross-entropy over classes. */
-  readonly loss?: Pick<Loss, 'mean' | 'correct'>
+  readonly loss?: Pick<Loss, 'mean' | 'correct' | 'invalidTargets'>
   /** Further metrics, reported in `StepMetrics.extra` in this order. */
   readonly metrics?: readonly Metric[]
   /** The run's random key: step k draws its dropout masks from `foldIn(key, String(k))` (default key(0)). */
@@ -51,6 +51,10 @@ export interface StepMetrics {
   readonly lossSum: tf.Scalar
   /** Number of correctly classified examples (0 for a loss without accuracy). */
   readonly correct: tf.Scalar
+  /** Input values of the batch that are NaN or infinite (0 for good data). */
+  readonly invalidInputs: tf.Scalar
+  /** Targets of the batch the loss cannot use, e.g. labels outside the classes (0 for good data). */
+  readonly invalidTargets: tf.Scalar
   /** The per-batch sums of `spec.metrics`, in order. */
   readonly extra: readonly tf.Scalar[]
 }
@@ -92,6 +96,26 @@ export class TrainCompileError extends Error {
   }
 }
 
+/** A batch a compiled step cannot run on (disposed or empty tensors); shapes and dtypes are `LowerError`s. */
+export class StepInputError extends Error {
+  readonly _tag = 'StepInputError' as const
+  constructor(detail: string) {
+    super(detail)
+    this.name = 'StepInputError'
+  }
+}
+
+/**
+ * Throws `StepInputError` for tensors no kernel should see: disposed ones (tfjs would fail deep inside with a
+ * bare TypeError) and empty batches (NaN means on one backend, a kernel error on another).
+ */
+export const checkBatch = (what: string, tensors: Readonly<Record<string, tf.Tensor>>): void => {
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t.isDisposed) throw new StepInputError(`${what}: the ${name} tensor was already disposed`)
+    if (t.shape.length === 0 || t.shape[0] === 0) throw new StepInputError(`${what}: the ${name} batch is empty (shape [${t.shape.join(', ')}])`)
+  }
+}
+
 /** The name of the scalar step-count input the optimizers read (1-based). */
 export const STEP_INPUT = '@step'
 
@@ -115,23 +139,39 @@ export interface ScoreGraph {
   readonly correct: Node
   /** The metrics' per-batch sums. */
   readonly extra: readonly Node[]
+  /** How many input values are NaN or infinite. */
+  readonly invalidInputs: Node
+  /** How many targets the loss cannot use (e.g. labels outside the classes). */
+  readonly invalidTargets: Node
 }
 
 /**
- * The outputs that score a batch: mean and summed loss, correct count, metric sums. Throws
- * `TrainCompileError` when the loss is not a scalar.
- * @example scoreGraph(logits, labels, crossEntropy, []).lossSum.shape // []
+ * The outputs that score a batch of `input`: mean and summed loss, correct count, metric sums, and the
+ * counts of invalid inputs and targets. Throws `TrainCompileError` when the loss is not a scalar.
+ * @example scoreGraph(x, logits, labels, crossEntropy, []).lossSum.shape // []
  */
-export const scoreGraph = (out: Node, target: Node, loss: Pick<Loss, 'mean' | 'correct'>, metrics: readonly Metric[]): ScoreGraph => {
+export const scoreGraph = (input: Node, out: Node, target: Node, loss: Pick<Loss, 'mean' | 'correct' | 'invalidTargets'>, metrics: readonly Metric[]): ScoreGraph => {
   const mean = loss.mean(out, target)
   if (mean.shape.length !== 0) throw new TrainCompileError(`the loss must be a scalar (a mean over the batch) but has shape ${showShape(mean.shape)}`)
+  const nonFinite = (n: Node) => mk('invalidCount', [n], { check: 'nonFinite' })
   return {
     loss: mean,
     lossSum: mk('mul', [mean, batchCount(out)], {}),
     correct: loss.correct?.(out, target) ?? scalar(0),
     extra: metrics.map((m) => m.sum(out, target)),
+    invalidInputs: nonFinite(input),
+    invalidTargets: loss.invalidTargets?.(out, target) ?? (target.dtype === 'float32' ? nonFinite(target) : scalar(0)),
   }
 }
+
+/** The metrics a compiled call outputs first: lossSum, correct, invalidInputs, invalidTargets, then the user metrics (up to `end`). */
+export const stepMetrics = (outs: readonly tf.Tensor[], end = outs.length): StepMetrics => ({
+  lossSum: outs[0] as tf.Scalar,
+  correct: outs[1] as tf.Scalar,
+  invalidInputs: outs[2] as tf.Scalar,
+  invalidTargets: outs[3] as tf.Scalar,
+  extra: outs.slice(4, end) as tf.Scalar[],
+})
 
 /** The batch size of `logits` [N, C] as a graph value: a constant, or sum(fill(1, [N])) for a symbolic N. */
 const batchCount = (logits: Node): Node => {
@@ -198,8 +238,8 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
   const updatedBuffers = buffers.filter((b) => bufferUpdates.has(leafName(b)))
 
   // The step graph: metrics, then new params, then new state (param-major, slot order), then new buffers.
-  const metricsOf = (out: Node) => scoreGraph(out, labels, lossGraph, extraMetrics)
-  const { loss, lossSum, correct, extra } = metricsOf(logits)
+  const metricsOf = (out: Node) => scoreGraph(images[0]!, out, labels, lossGraph, extraMetrics)
+  const { loss, lossSum, correct, extra, invalidInputs, invalidTargets } = metricsOf(logits)
   const grads = grad(loss, params)
   const stepLeaf = mk('input', [], { name: STEP_INPUT, dtype: 'float32' }, [], 'float32')
   const slotLeaves = params.map((p) =>
@@ -207,15 +247,15 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
   )
   const updates = params.map((p, i) => optimizer.update(p, grads[i]!, slotLeaves[i]!, stepLeaf))
   const stateLeaves = slotLeaves.flat()
-  const roots = [lossSum, correct, ...extra, ...updates.map((u) => u.param), ...updates.flatMap((u) => u.state), ...updatedBuffers.map((b) => bufferUpdates.get(leafName(b))!)]
-  const labelsOut = ['lossSum', 'correct', ...extraMetrics.map((m) => m.name), ...params.map(leafName), ...stateLeaves.map(leafName), ...updatedBuffers.map(leafName)]
-  const nMetrics = 2 + extra.length
+  const roots = [lossSum, correct, invalidInputs, invalidTargets, ...extra, ...updates.map((u) => u.param), ...updates.flatMap((u) => u.state), ...updatedBuffers.map((b) => bufferUpdates.get(leafName(b))!)]
+  const labelsOut = ['lossSum', 'correct', 'invalidInputs', 'invalidTargets', ...extraMetrics.map((m) => m.name), ...params.map(leafName), ...stateLeaves.map(leafName), ...updatedBuffers.map(leafName)]
+  const nMetrics = 4 + extra.length
   const fusion = { activations: fusedActivations(opts.backend) }
   const optimized = optimize(roots, { fusion })
   const trainFn: LoweredFunction = lower(optimized, opts)
   const inferenceOut = inferenceForm([logits])[0]!
   const inference = metricsOf(inferenceOut)
-  const evalFn: LoweredFunction = lower(optimize([inference.lossSum, inference.correct, ...inference.extra], { fusion }), opts)
+  const evalFn: LoweredFunction = lower(optimize([inference.lossSum, inference.correct, inference.invalidInputs, inference.invalidTargets, ...inference.extra], { fusion }), opts)
   // lowered on first use: many programs never predict
   let predictFn: LoweredFunction | undefined
   const usesStep = graphOf(optimized).inputs.some((n) => leafName(n) === STEP_INPUT)
@@ -234,10 +274,11 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
     Object.fromEntries([...modelLeaves.map((p, i) => [p.attrs.name, modelVars[i]!]), ...stateLeaves.map((s, i) => [leafName(s), stateVars[i]!])])
   let stepCount = 0
 
-  const metrics = (outs: readonly tf.Tensor[]): StepMetrics => ({ lossSum: outs[0] as tf.Scalar, correct: outs[1] as tf.Scalar, extra: outs.slice(2, nMetrics) as tf.Scalar[] })
+  const metrics = (outs: readonly tf.Tensor[]): StepMetrics => stepMetrics(outs, nMetrics)
 
   return {
     step: (x, y) => {
+      checkBatch('step', { inputs: x, targets: y })
       // the 1-based step count is uploaded (never read back) only for optimizers that use it
       const count = usesStep ? tf.scalar(stepCount + 1) : undefined
       const outs = (() => {
@@ -254,8 +295,12 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
       tf.dispose(fresh)
       return metrics(outs)
     },
-    evaluate: (x, y) => metrics(evalFn({ inputs: { [xName]: x, [yName]: y }, params: feedParams() })),
+    evaluate: (x, y) => {
+      checkBatch('evaluate', { inputs: x, targets: y })
+      return metrics(evalFn({ inputs: { [xName]: x, [yName]: y }, params: feedParams() }))
+    },
     predict: (x) => {
+      checkBatch('predict', { inputs: x })
       predictFn ??= lower(optimize([inferenceOut], { fusion }), opts)
       return predictFn({ inputs: { [xName]: x }, params: feedParams() })[0]!
     },
@@ -268,6 +313,10 @@ export const compileTraining = (spec: TrainProgramSpec, opts: { readonly backend
       return { params: await entries(modelLeaves.map(leafName), modelVars), state: await entries(stateLeaves.map(leafName), stateVars), step: stepCount }
     },
     load: (s) => {
+      // a value this program has no place for is an error too: it would be silently dropped
+      const known = new Set([...modelLeaves.map(leafName), ...stateLeaves.map(leafName)])
+      const extra = [...Object.keys(s.params), ...Object.keys(s.state)].find((k) => !known.has(k))
+      if (extra !== undefined) throw new TrainCompileError(`the state holds '${extra}', which this model does not have`)
       const incoming = [
         ...params.map((p) => checkHost(`param '${p.attrs.name}'`, p.shape, s.params[p.attrs.name])),
         ...stateLeaves.map((l) => checkHost(`optimizer state '${leafName(l)}'`, l.shape, s.state[leafName(l)])),

@@ -11,7 +11,7 @@ import { type Expr, expr } from './expr.js'
 import { type Node, mk } from './node.js'
 import type { Initializer } from './ops.js'
 import { type Key, foldIn } from './random.js'
-import { placeName } from './scope.js'
+import { callStream, placeName } from './scope.js'
 import { type RShape, ShapeError } from './shape.js'
 import { type Tensor, initTensor } from './tensor.js'
 
@@ -56,10 +56,10 @@ export interface Layer<F extends ShapeFn = ShapeFn, P extends ParamShapes = Para
   /** The runtime shape rule: the same shapes and error texts as the type-level `F`. */
   outShape(input: RShape): E.Either<ShapeError, RShape>
   /**
-   * Builds the layer's nodes on `x` with the given parameter nodes (shape already checked). `name` is the
-   * layer's place in the model (a random stream such as dropout's draws from it).
+   * Builds the layer's nodes on `x` with the given parameter nodes (shape already checked). `stream` names
+   * this call's place in the model: a random layer (dropout) draws from it.
    */
-  build(x: Node, params: { readonly [K in keyof P]: Node }, name: string): Node
+  build(x: Node, params: { readonly [K in keyof P]: Node }, stream: string): Node
   /** A copy whose parameter leaves are named `<name>.<param>`. */
   named(name: string): Layer<F, P>
   /** Phantom: the type-level shape function. */
@@ -79,7 +79,7 @@ export interface LayerDef<P extends ParamShapes> {
   readonly describe: string
   readonly params: { readonly [K in keyof P]: ParamSpec<P[K]> }
   outShape(input: RShape): E.Either<ShapeError, RShape>
-  build(x: Node, params: { readonly [K in keyof P]: Node }, name: string): Node
+  build(x: Node, params: { readonly [K in keyof P]: Node }, stream: string): Node
 }
 
 /** The parameter leaves of a layer named `prefix`. */
@@ -113,7 +113,7 @@ export const defineLayer = <F extends ShapeFn, P extends ParamShapes>(def: Layer
   const layer: Layer<F, P> = Object.assign(
     (x: Expr<Shape>) => {
       const at = placeName(layer, def.kind, name)
-      return expr(applyNode(def, x.node, paramLeaves(def, at), at))
+      return expr(applyNode(def, x.node, paramLeaves(def, at), callStream(layer, at)))
     },
     { ...def, named: (n: string) => defineLayer<F, P>(def, n) },
   ) as unknown as Layer<F, P>

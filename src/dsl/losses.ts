@@ -19,6 +19,11 @@ export interface Loss<T extends DType = DType> {
   readonly mean: (output: Node, target: Node) => Node
   /** The number of correct examples in the batch (classifiers only). */
   readonly correct?: (output: Node, target: Node) => Node
+  /**
+   * The number of target values this loss cannot use (labels outside the classes; non-finite floats).
+   * Default: non-finite float targets; int targets unchecked.
+   */
+  readonly invalidTargets?: (output: Node, target: Node) => Node
 }
 
 /** A metric: its per-batch sum, averaged over examples by the training loop. */
@@ -50,6 +55,7 @@ export const crossEntropy: Loss<'int32'> = {
   target: { dtype: 'int32', shape: classes },
   mean: (output, target) => mk('softmaxCrossEntropy', [output, target], {}),
   correct: (output, target) => mk('correctCount', [output, target], {}),
+  invalidTargets: (output, target) => mk('invalidCount', [target], { check: 'classRange', classes: output.shape[1] as number }),
 }
 
 /**
@@ -101,9 +107,10 @@ export const loss = <T extends DType = 'float32'>(
 
 /**
  * A user metric from its per-batch sum (e.g. the summed absolute error); reported averaged over examples.
+ * Targets are typed float32 (regression) unless `T` says otherwise.
  * @example const mae = metric('mae', (y, t) => F.sum(F.sqrt(F.square(F.sub(y, t)))))
  */
-export const metric = (name: string, sum: (output: Expr<Shape>, target: Expr<Shape, DType>) => Expr<readonly [], 'float32'>): Metric => ({
+export const metric = <T extends DType = 'float32'>(name: string, sum: (output: Expr<Shape>, target: Expr<Shape, T>) => Expr<readonly [], 'float32'>): Metric => ({
   name,
-  sum: (output, target) => sum(expr(output), expr<Shape, DType>(target)).node,
+  sum: (output, target) => sum(expr(output), expr<Shape, T>(target)).node,
 })

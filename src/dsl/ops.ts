@@ -102,6 +102,12 @@ export interface OpAttrs {
   /** How many rows of logits [B,C] have their (first) maximum at the int label [B]: a float32 scalar [] (no gradient). */
   correctCount: None
   /**
+   * How many elements of x are invalid: a float32 scalar [] (no gradient). 'nonFinite': NaN or ±Infinity;
+   * 'classRange': not a class label in 0..classes-1. Training steps output these counts beside their metrics,
+   * so bad batches are found with the metrics' one read, not by a host check per batch.
+   */
+  invalidCount: { readonly check: 'nonFinite' } | { readonly check: 'classRange'; readonly classes: number }
+  /**
    * Inverted dropout (training form; `inferenceForm` removes it). The mask is a pure function of the
    * call's key (a training step passes `foldIn(runKey, step)`) and the layer's `stream` (its place in the
    * model): element i of an n-element input is kept, scaled by 1 / (1 - rate), when

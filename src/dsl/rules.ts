@@ -110,6 +110,7 @@ export const shapeRules = {
   tanhGrad: gradOfUnary('tanhGrad'),
   correctCount: (i) =>
     pipe(arity('correctCount', i, 2), E.chain(([l, y]) => crossEntropyCheck(l!.shape, y!)), E.chain(() => ok([]))),
+  invalidCount: (i) => pipe(arity('invalidCount', i, 1), E.chain(() => ok([]))),
   softmaxCrossEntropyGrad: (i) =>
     pipe(arity('softmaxCrossEntropyGrad', i, 3), E.chain(([l, y]) => pipe(crossEntropyCheck(l!.shape, y!), E.map(() => l!.shape))), E.chain((s) => ok(s))),
   batchNormGrad: (i, a) =>

@@ -11,12 +11,18 @@
 
 interface Scope {
   readonly prefix: string
-  readonly names: Map<object, string>
+  /** Weak in the process-wide scope, which lives as long as the process and must not keep layers alive. */
+  readonly names: Map<object, string> | WeakMap<object, string>
+  /** Who holds each name, so two layers cannot take one name by accident. */
+  readonly owners: Map<string, object>
   readonly counts: Map<string, number>
+  /** How often each owner was called in this trace (a layer called twice draws two dropout masks). */
+  readonly calls: Map<object, number>
 }
 
 const stack: Scope[] = []
-const global: Scope = { prefix: '', names: new Map(), counts: new Map() }
+const newScope = (prefix: string): Scope => ({ prefix, names: new Map(), owners: new Map(), counts: new Map(), calls: new Map() })
+const global: Scope = { ...newScope(''), names: new WeakMap() }
 
 const fresh = (s: Scope, kind: string): string => {
   const base = kind.toLowerCase()
@@ -33,7 +39,7 @@ const fresh = (s: Scope, kind: string): string => {
  * inScope('', () => lin(x)) // lin's leaves: 'linear0.weight', 'linear0.bias'
  */
 export const inScope = <A>(prefix: string, body: () => A): A => {
-  stack.push({ prefix, names: new Map(), counts: new Map() })
+  stack.push(newScope(prefix))
   try {
     return body()
   } finally {
@@ -54,7 +60,27 @@ export const placeName = (owner: object, kind: string, explicit?: string): strin
   const s = stack[stack.length - 1] ?? global
   const known = s.names.get(owner)
   if (known !== undefined) return known
-  const name = `${s.prefix}${explicit ?? fresh(s, kind)}`
+  let name = `${s.prefix}${explicit ?? fresh(s, kind)}`
+  // an automatic name may meet an explicit one ('linear0' given by hand): take the next free number
+  while (explicit === undefined && s.owners.has(name)) name = `${s.prefix}${fresh(s, kind)}`
   s.names.set(owner, name)
+  if (s === global) return name
+  const holder = s.owners.get(name)
+  if (holder !== undefined && holder !== owner)
+    throw new Error(`two layers are named '${name}' in one model; name them apart (one layer called twice shares its weights)`)
+  s.owners.set(name, owner)
   return name
+}
+
+/**
+ * The random stream of this call of `owner` (named `name`): the name itself on the first call in a model's
+ * trace, `<name>:<k>` on the k-th repeat, so a dropout layer called twice draws two masks, as PyTorch does.
+ * Outside a model, and in a `sequential` (whose layers are each called once), it is the name.
+ */
+export const callStream = (owner: object, name: string): string => {
+  const s = stack[stack.length - 1]
+  if (s === undefined) return name
+  const k = s.calls.get(owner) ?? 0
+  s.calls.set(owner, k + 1)
+  return k === 0 ? name : `${name}:${k}`
 }

@@ -17,7 +17,10 @@ import { mk, topo } from '../../src/dsl/node.js'
 import {
   F,
   arrays,
+  batchNorm2d,
+  conv2d,
   dropout,
+  flatten,
   evaluate,
   fit,
   flattenParams,
@@ -38,6 +41,9 @@ import {
 import { leaf, useCpu } from '../compile/support.js'
 
 beforeAll(useCpu)
+
+/** Disposes every tensor of a step's metrics (whatever fields StepMetrics has). */
+const release = (m: object) => tf.dispose(Object.values(m).flat() as tf.Tensor[])
 
 const rows = (n: number, d: number, seed: number) => uniform(key(seed), n * d, -1, 1)
 
@@ -116,7 +122,7 @@ describe('dropout masks', () => {
       const out = Array.from({ length: steps }, () => {
         const s = prog.step(x, y)
         const v = s.lossSum.dataSync()[0]!
-        tf.dispose([s.lossSum, s.correct, ...s.extra])
+        release(s)
         return v
       })
       prog.dispose()
@@ -133,7 +139,7 @@ describe('dropout masks', () => {
     const b = [0, 1].map(() => {
       const s = plain.step(x, y)
       const v = s.lossSum.dataSync()[0]!
-      tf.dispose([s.lossSum, s.correct, ...s.extra])
+      release(s)
       return v
     })
     expect(b[1]).toBeCloseTo(b[0]!, 6)
@@ -145,9 +151,26 @@ describe('dropout masks', () => {
     const p1 = withDrop.predict(x)
     const p2 = plain.predict(x)
     expect(Array.from(p1.dataSync())).toEqual(Array.from(p2.dataSync()))
-    tf.dispose([e1.lossSum, e1.correct, e2.lossSum, e2.correct, p1, p2, x, y])
+    release(e1)
+    release(e2)
+    tf.dispose([p1, p2, x, y])
     withDrop.dispose()
     plain.dispose()
+  })
+
+  it('one dropout layer called twice draws two masks (its second call is its own stream), and retracing repeats them', () => {
+    const d = dropout(0.5)
+    const m = model(['N', 64], (x) => F.sub(d(x), d(x)))
+    const streams = () => topo([traceModel(m)]).flatMap((n) => (n.op === 'dropout' ? [(n.attrs as { stream: string }).stream] : []))
+    expect(streams()).toEqual(['dropout0', 'dropout0:1'])
+    expect(streams()).toEqual(['dropout0', 'dropout0:1'])
+    const f = lower([traceModel(m)], { backend: 'cpu' })
+    const x = tf.ones([1, 64])
+    const [y] = f({ inputs: { x }, params: {}, key: key(3) })
+    // the same input through two masks: not all zero
+    expect(Array.from(y!.dataSync()).some((v) => v !== 0)).toBe(true)
+    tf.dispose([x, y!])
+    f.dispose()
   })
 
   it('inferenceForm removes every dropout', () => {
@@ -179,6 +202,38 @@ describe('evaluate and predict with dropout', () => {
     const b = await evaluate(seqPlain, sp as never, { data, backend: 'cpu' })()
     if (E.isLeft(a) || E.isLeft(b)) expect.fail('evaluate failed')
     expect(a.right.loss).toBeCloseTo(b.right.loss, 6)
+  })
+
+  it('a training run with dropout is the same on cpu and wasm (same masks in forward and gradient, whatever the layout)', async () => {
+    const conv = sequential(
+      ['N', 1, 6, 6],
+      conv2d(1, 3, { kernel: 3, padding: 1 }),
+      batchNorm2d(3),
+      relu(),
+      dropout(0.5),
+      flatten(),
+      linear(108, 3),
+    )
+    const m = 24
+    const images = uniform(key(31), m * 36, 0, 1)
+    const classes = Int32Array.from({ length: m }, (_, i) => i % 3)
+    const convData = arrays({ shape: [1, 6, 6], x: images, y: classes })
+    const runOn = async (b: 'cpu' | 'wasm') => {
+      const r = await fit(conv, { data: convData, epochs: 2, batchSize: 8, optimizer: sgd(0.1), seed: 5, backend: b })()
+      if (E.isLeft(r)) expect.fail(r.left.message)
+      return r.right
+    }
+    const onCpu = await runOn('cpu')
+    const onWasm = await runOn('wasm')
+    expect(onWasm.report.backend).toBe('wasm')
+    onCpu.history.forEach((h, i) => expect(onWasm.history[i]!.loss).toBeCloseTo(h.loss, 4))
+    const a = flattenParams(onCpu.params as never)
+    const b = flattenParams(onWasm.params as never)
+    for (const [name, t] of Object.entries(a)) {
+      const u = b[name]!.data
+      t.data.forEach((v, k) => expect(Math.abs(u[k]! - v), `${name}[${k}]`).toBeLessThan(1e-4))
+    }
+    await useCpu()
   })
 
   it('predict is deterministic and equals the dropout-free model', async () => {

@@ -246,6 +246,46 @@ describe('continuing a run', () => {
   })
 })
 
+describe('fit options', () => {
+  it('`limit` trains on the first examples only; `onEpoch` sees every record; too large a limit is refused', async () => {
+    const data = arrays(blobs(64, 3))
+    const seen: number[] = []
+    const r = rightOf(await fit(classifier(), { data, epochs: 2, batchSize: 16, limit: 40, onEpoch: (e) => seen.push(e.epoch), backend })())
+    expect(r.history.map((h) => h.examples)).toEqual([40, 40])
+    expect(r.report.trainExamples).toBe(40)
+    expect(seen).toEqual([1, 2])
+    const e = leftOf(await fit(classifier(), { data, epochs: 1, limit: 65, backend })())
+    expect(e._tag).toBe('ConfigInvalid')
+    expect(e.message).toContain('--limit 65: exceeds the 64 training examples')
+  })
+
+  it('a tied layer gets the sum of its uses\' gradients (one sgd step, checked on the host)', async () => {
+    const tied = linear(2, 2, { bias: false })
+    const m = model(['N', 2], (x) => tied(tied(x)))
+    const n = 8
+    const x = uniform(key(12), 2 * n, -1, 1)
+    const t = uniform(key(13), 2 * n, -1, 1)
+    const w0 = { linear0: { weight: { shape: [2, 2] as const, data: Float32Array.from([0.5, -0.3, 0.2, 0.8]) } } }
+    const lr = 0.1
+    const r = rightOf(await fit(m, { data: arrays({ shape: [2], x, y: t, targetShape: [2] }), loss: mse, optimizer: sgd(lr), epochs: 1, batchSize: n, params: w0, backend })())
+    const w1 = flattenParams(r.params)['linear0.weight']!.data
+    expect(Object.keys(flattenParams(r.params))).toEqual(['linear0.weight'])
+    // y = W (W x); L = mean((y - t)^2) over n * 2; dL/dW = G h^T + W^T G x^T summed over examples, h = W x, G = dL/dy
+    const W = Array.from(w0.linear0.weight.data)
+    const at = (i: number, j: number) => W[2 * i + j]!
+    const g = [0, 0, 0, 0]
+    for (let e = 0; e < n; e++) {
+      const xe = [x[2 * e]!, x[2 * e + 1]!]
+      const h = [0, 1].map((i) => at(i, 0) * xe[0]! + at(i, 1) * xe[1]!)
+      const y = [0, 1].map((i) => at(i, 0) * h[0]! + at(i, 1) * h[1]!)
+      const G = [0, 1].map((i) => (2 * (y[i]! - t[2 * e + i]!)) / (n * 2))
+      const WtG = [0, 1].map((j) => at(0, j) * G[0]! + at(1, j) * G[1]!)
+      for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) g[2 * i + j]! += G[i]! * h[j]! + WtG[i]! * xe[j]!
+    }
+    for (let k = 0; k < 4; k++) expect(w1[k]).toBeCloseTo(W[k]! - lr * g[k]!, 5)
+  })
+})
+
 describe('runOrThrow', () => {
   it('(h) resolves with the Right value', async () => {
     const r = await runOrThrow(fit(classifier(), { data: arrays(blobs(32, 1)), epochs: 1, batchSize: 16, backend }))

@@ -88,6 +88,14 @@ describe('names by place', () => {
     expect(names(m)).toEqual(['hidden.weight', 'hidden.bias', 'linear0.weight', 'linear0.bias'])
   })
 
+  it('two layers given one name in a model is an error naming it, not a silent share', () => {
+    const m = model(['N', 4], (x) => linear(8, 2).named('fc')(F.relu(linear(4, 8).named('fc')(x))))
+    expect(() => traceModel(m)).toThrow("two layers are named 'fc' in one model")
+    // an automatic name steps over a hand-given one
+    const n = model(['N', 4], (x) => linear(8, 2)(F.relu(linear(4, 8).named('linear0')(x))))
+    expect(names(n)).toEqual(['linear0.weight', 'linear0.bias', 'linear1.weight', 'linear1.bias'])
+  })
+
   it('a sequential names its leaves <index>.<param>, and nested in a model <sequentialK>.<index>.<param>', () => {
     const seq = sequential(['N', 4], linear(4, 8), relu(), dropout(0.5), linear(8, 2))
     expect(names(seq)).toEqual(['0.weight', '0.bias', '3.weight', '3.bias'])

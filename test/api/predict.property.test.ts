@@ -15,6 +15,7 @@ import {
   batchNorm2d,
   conv2d,
   dropout,
+  evaluate,
   fit,
   flatten,
   flattenParams,
@@ -130,5 +131,58 @@ describe('predict is independent of the batch', () => {
       }),
       { numRuns: 4 },
     )
+  })
+})
+
+describe('evaluate is independent of the batch too', () => {
+  it('the loss and accuracy of a batch-norm + dropout model do not depend on the batch size', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 9 }), fc.nat(1000), async (batchSize, seed) => {
+        const n = 23
+        const params = paramTree(small, randomNorms(flattenParams(small.init(key(seed)) as never), seed))
+        const xs = uniform(key(seed + 1), n * 64, -1, 2)
+        const ys = Int32Array.from({ length: n }, (_, i) => (i * 7 + seed) % 3)
+        const data = arrays({ shape: [1, 8, 8], x: xs, y: ys })
+        const whole = await run(evaluate(small, params, { data, backend: 'cpu' }))
+        const parts = await run(evaluate(small, params, { data, backend: 'cpu', batchSize }))
+        // no test split: the training split is scored
+        expect(whole.count).toBe(n)
+        expect(parts.count).toBe(n)
+        expect(Math.abs(parts.loss - whole.loss)).toBeLessThanOrEqual(1e-5)
+        expect(parts.acc).toBe(whole.acc)
+      }),
+      { numRuns: 5 },
+    )
+  })
+})
+
+describe('predict inputs', () => {
+  const params = small.init(key(0))
+
+  it('takes a host tensor [n, ...example] or a flat array, and gives [n, ...output]', async () => {
+    const xs = uniform(key(2), 3 * 64, 0, 1)
+    const flat = await run(predict(small, params, xs, { backend: 'cpu' }))
+    const viaTensor = await run(predict(small, params, { shape: [3, 1, 8, 8], data: xs }, { backend: 'cpu' }))
+    const viaNumbers = await run(predict(small, params, Array.from(xs), { backend: 'cpu' }))
+    expect(flat.shape).toEqual([3, 3])
+    expect(Array.from(viaTensor.data)).toEqual(Array.from(flat.data))
+    expect(Array.from(viaNumbers.data)).toEqual(Array.from(flat.data))
+  })
+
+  it('refuses inputs that are not whole examples, of the wrong shape, or not finite', async () => {
+    const bad = async (input: Parameters<typeof predict>[2]) => {
+      const r = await predict(small, params, input, { backend: 'cpu' })()
+      if (E.isRight(r)) expect.fail('expected a Left')
+      return r.left
+    }
+    const a = await bad(new Float32Array(100))
+    expect(a._tag).toBe('ShapeMismatch')
+    expect(a.message).toBe('ShapeError: predict got 100 values, not a whole number of examples [1, 8, 8] (64 values each)')
+    const b = await bad({ shape: [2, 64], data: new Float32Array(128) })
+    expect(b.message).toBe('ShapeError: the model expects examples [1, 8, 8] but the data has [64]')
+    const nan = new Float32Array(128)
+    nan[70] = Number.NaN
+    const c = await bad(nan)
+    expect(c.message).toBe('ShapeError: input value NaN at index 70 (example 1) is not finite')
   })
 })

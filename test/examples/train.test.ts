@@ -2,7 +2,7 @@
  * The examples train through the public API: each example's `main` runs on a subset of Fashion-MNIST
  * (one epoch, a few thousand images, the wasm backend) and must reach a test accuracy well above chance
  * (0.1). The subsets and seeds are fixed, so the accuracies are the same on every run on a given backend
- * (measured: mlp 0.716, cnn 0.809, resnet 0.709); the thresholds leave room for other platforms' float
+ * (measured with wasm: mlp 0.770, cnn 0.809, resnet 0.709); the thresholds leave room for other platforms' float
  * rounding, not for a model that does not learn.
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
@@ -30,8 +30,8 @@ describe('examples/mlp.ts: fit, evaluate, predict, save, load, exportOnnx', () =
   })
 
   it('learns, round-trips its file exactly, and exports an ONNX model that predicts the same', async () => {
-    const run = await mlpMain({ epochs: 1, limit: 4000, outDir, backend: 'wasm', log })
-    expect(run.testAcc).toBeGreaterThan(0.6)
+    const run = await mlpMain({ epochs: 1, limit: 10000, outDir, backend: 'wasm', log })
+    expect(run.testAcc).toBeGreaterThan(0.65)
     expect(run.predicted).toHaveLength(8)
     expect(run.labels).toHaveLength(8)
     expect(run.predicted.filter((p, i) => p === run.labels[i]).length).toBeGreaterThanOrEqual(4)

@@ -41,6 +41,8 @@ export const nnGrads = {
   channelStat: noGrad('channelStat (batch statistics for running averages) has no gradient'),
   // a count of argmax hits is piecewise constant in the logits
   correctCount: zeroGrad,
+  // a count of bad values is piecewise constant too
+  invalidCount: zeroGrad,
   softmaxCrossEntropyGrad: secondOrder,
   batchNormGrad: secondOrder,
-} satisfies { [O in 'softmax' | 'logSoftmax' | 'softmaxCrossEntropy' | 'correctCount' | 'dropout' | 'batchNorm' | 'batchNormInfer' | 'channelStat' | 'softmaxCrossEntropyGrad' | 'batchNormGrad']: GradRule<O> }
+} satisfies { [O in 'softmax' | 'logSoftmax' | 'softmaxCrossEntropy' | 'correctCount' | 'invalidCount' | 'dropout' | 'batchNorm' | 'batchNormInfer' | 'channelStat' | 'softmaxCrossEntropyGrad' | 'batchNormGrad']: GradRule<O> }

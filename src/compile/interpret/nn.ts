@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { type Key, foldIn, uniform } from '../../dsl/random.js'
+import type { OpAttrs } from '../../dsl/ops.js'
 import { type Evaluator, axesOf } from './common.js'
 
 const softmax = (x: tf.Tensor, axis: number): tf.Tensor => {
@@ -29,6 +30,19 @@ export const dropoutScale = (k: Key, stream: string, rate: number, n: number): F
   return u.map((v) => (v >= rate ? 1 / (1 - rate) : 0))
 }
 
+/**
+ * The number of invalid elements of `x` (NaN/±Infinity, or not a class in 0..classes-1), as a float32 scalar.
+ * @example invalidCount(tf.tensor1d([1, NaN, Infinity]), { check: 'nonFinite' }) // 2
+ */
+export const invalidCount = (x: tf.Tensor, a: OpAttrs['invalidCount']): tf.Tensor =>
+  // only ops every backend has (wasm has no IsFinite kernel): x - x is 0 exactly when x is finite
+  tf.tidy(() => {
+    const count = (t: tf.Tensor) => tf.sum(tf.cast(t, 'float32'))
+    if (a.check === 'nonFinite') return tf.sub(x.size, count(tf.equal(tf.sub(x, x), 0)))
+    const outside = tf.add(count(tf.less(x, 0)), count(tf.greaterEqual(x, a.classes)))
+    return x.dtype === 'int32' ? outside : tf.add(outside, count(tf.notEqual(x, tf.floor(x))))
+  })
+
 /** Per-channel statistics of batch norm: the reduced axes, xhat, 1/sqrt(var + eps), element count. */
 const normalize = (x: tf.Tensor, axis: number, eps: number) => {
   const ax = axesOf([axis], x.rank)[0]!
@@ -50,6 +64,7 @@ export const nnEvaluators = {
   correctCount: ([logits, labels]) => tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), tf.cast(labels!, 'int32')), 'float32')),
   softmaxCrossEntropyGrad: ([logits, labels, g]) =>
     tf.mul(tf.sub(softmax(logits!, 1), oneHot(labels!, logits!.shape[1]!)), tf.div(g!, logits!.shape[0]!)),
+  invalidCount: ([x], a) => invalidCount(x!, a),
   dropout: ([x], a, ctx) => (a.rate === 0 ? x! : tf.mul(x!, tf.tensor(dropoutScale(ctx.key(), a.stream, a.rate, x!.size), x!.shape))),
   batchNorm: ([x, gamma, beta], a) => {
     const s = normalize(x!, a.axis, a.eps)
@@ -82,5 +97,5 @@ export const nnEvaluators = {
   reluGrad: ([y, dy]) => tf.mul(dy!, tf.cast(tf.greater(y!, 0), 'float32')),
   tanhGrad: ([y, dy]) => tf.mul(dy!, tf.sub(1, tf.square(y!))),
 } satisfies {
-  [O in 'softmax' | 'logSoftmax' | 'softmaxCrossEntropy' | 'correctCount' | 'softmaxCrossEntropyGrad' | 'dropout' | 'batchNorm' | 'batchNormInfer' | 'channelStat' | 'batchNormGrad' | 'sigmoidGrad' | 'reluGrad' | 'tanhGrad']: Evaluator<O>
+  [O in 'softmax' | 'logSoftmax' | 'softmaxCrossEntropy' | 'correctCount' | 'invalidCount' | 'softmaxCrossEntropyGrad' | 'dropout' | 'batchNorm' | 'batchNormInfer' | 'channelStat' | 'batchNormGrad' | 'sigmoidGrad' | 'reluGrad' | 'tanhGrad']: Evaluator<O>
 }

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { dropoutScale } from '../interpret.js'
-import { nnEvaluators } from '../interpret/nn.js'
+import { invalidCount, nnEvaluators } from '../interpret/nn.js'
 import { batchNormGradHeap, batchNormHeap, batchNormInferHeap, channelStatHeap } from '../kernels/batch-norm-heap.js'
 import { reluGradHeap } from '../kernels/relu-grad-heap.js'
 import { type LowerContext, type Lowering, axesOf, isWasm } from './common.js'
@@ -36,6 +36,7 @@ export const nnLowerings = {
   softmaxCrossEntropy: ([logits, labels]) =>
     tf.div(tf.neg(tf.sum(tf.mul(oneHot(labels!, logits!.shape[1]!), tf.logSoftmax(logits!)))), logits!.shape[0]!),
   correctCount: ([logits, labels]) => tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), labels!), 'float32')),
+  invalidCount: ([x], a) => invalidCount(x!, a),
   // (softmax - onehot) * g / B
   softmaxCrossEntropyGrad: ([logits, labels, g]) =>
     tf.mul(tf.sub(tf.softmax(logits!), oneHot(labels!, logits!.shape[1]!)), tf.div(g!, logits!.shape[0]!)),
@@ -55,5 +56,5 @@ export const nnLowerings = {
   reluGrad: ([y, dy], _a, ctx) => (isWasm(ctx.backend) && y!.dtype === 'float32' && dy!.dtype === 'float32' && y!.size === dy!.size ? reluGradHeap(y!, dy!) : tf.mul(dy!, tf.step(y!))),
   tanhGrad: ([y, dy]) => tf.mul(dy!, tf.sub(1, tf.square(y!))),
 } satisfies {
-  [O in 'softmax' | 'logSoftmax' | 'softmaxCrossEntropy' | 'correctCount' | 'softmaxCrossEntropyGrad' | 'dropout' | 'batchNorm' | 'batchNormInfer' | 'channelStat' | 'batchNormGrad' | 'sigmoidGrad' | 'reluGrad' | 'tanhGrad']: Lowering<O>
+  [O in 'softmax' | 'logSoftmax' | 'softmaxCrossEntropy' | 'correctCount' | 'invalidCount' | 'softmaxCrossEntropyGrad' | 'dropout' | 'batchNorm' | 'batchNormInfer' | 'channelStat' | 'batchNormGrad' | 'sigmoidGrad' | 'reluGrad' | 'tanhGrad']: Lowering<O>
 }

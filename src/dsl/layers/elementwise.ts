@@ -59,5 +59,5 @@ export const dropout = (rate: number): Elementwise =>
     describe: `Dropout(p=${rate})`,
     params: {},
     outShape: (x) => (rate < 0 || rate >= 1 ? layerError('dropout', `dropout rate must be in [0, 1) but got ${rate}`, x) : E.right(x)),
-    build: (x, _p, name) => mk('dropout', [x], { rate, stream: name }),
+    build: (x, _p, stream) => mk('dropout', [x], { rate, stream }),
   })

@@ -23,6 +23,14 @@ import { type Accumulator, averages, hostAccumulator } from '../train/metrics.js
 import { checkData } from '../train/model.js'
 import type { CheckedData } from './fit.js'
 
+/** A bad batch found while evaluating, carried out of the loop as its typed error. */
+class BadBatchError extends Error {
+  constructor(readonly error: TrainError) {
+    super(error.message)
+  }
+}
+const badBatch = (batch: number, what: 'inputs' | 'targets', count: number) => new BadBatchError(trainError.badBatch(0, batch, batch, what, count))
+
 /** Options shared by `predict` and `evaluate`. */
 export interface InferOptions {
   /** Examples per compiled call; default 256. */
@@ -58,7 +66,7 @@ const withProgram = <A>(
             program.dispose()
           }
         },
-        (e) => (e instanceof ShapeError ? trainError.shape(e) : trainError.stepFailed(0, e)),
+        (e) => (e instanceof ShapeError ? trainError.shape(e) : e instanceof BadBatchError ? e.error : trainError.stepFailed(0, e)),
       ),
     ),
   )
@@ -164,7 +172,9 @@ export const evaluate = <In extends Shape, Out, P, S extends Shape>(
     TE.chain((ex) =>
       withProgram(model, params as ParamTree, options, { loss, metrics }, async (program) => {
         let totals: Accumulator<number> = hostAccumulator.empty
+        let batch = 0
         for (const b of exampleBatches(ex, { batchSize: options.batchSize ?? 256, shuffle: false })) {
+          batch++
           const [x, y] = batchTensors(ex, b)
           const m = (() => {
             try {
@@ -173,11 +183,12 @@ export const evaluate = <In extends Shape, Out, P, S extends Shape>(
               tf.dispose([x, y])
             }
           })()
-          const all = tf.stack([m.lossSum, m.correct, ...m.extra])
-          tf.dispose([m.lossSum, m.correct, ...m.extra])
+          const all = tf.stack([m.lossSum, m.correct, m.invalidInputs, m.invalidTargets, ...m.extra])
+          tf.dispose([m.lossSum, m.correct, m.invalidInputs, m.invalidTargets, ...m.extra])
           const host = (await all.data()) as Float32Array
           all.dispose()
-          totals = hostAccumulator.concat(totals, { lossSum: host[0]!, correct: host[1]!, extra: Array.from(host.subarray(2)), count: b.size })
+          if (host[2]! > 0 || host[3]! > 0) throw badBatch(batch, host[2]! > 0 ? 'inputs' : 'targets', host[2]! > 0 ? host[2]! : host[3]!)
+          totals = hostAccumulator.concat(totals, { lossSum: host[0]!, correct: host[1]!, extra: Array.from(host.subarray(4)), count: b.size })
         }
         const a = averages(totals)
         return { loss: a.loss, acc: loss.correct === undefined ? undefined : a.acc, metrics: Object.fromEntries(metrics.map((m, i) => [m.name, a.extra[i]!])), count: totals.count }

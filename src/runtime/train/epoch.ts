@@ -14,7 +14,7 @@ import type { Monoid } from 'fp-ts/lib/Monoid.js'
 import { type Batch, exampleBatches } from '../data/batches.js'
 import type { Examples } from '../data/examples.js'
 import type { StepMetrics, TrainProgram } from './contract.js'
-import { type TrainError, trainError } from './errors.js'
+import { DIVERGENCE_FACTOR, type TrainError, trainError } from './errors.js'
 import { type Accumulator, accumulatorMonoid } from './metrics.js'
 import { type Progress, noProgress } from './progress.js'
 
@@ -28,6 +28,8 @@ export interface EpochPlan {
   /** Steps completed before this epoch (for the global step in errors). */
   readonly stepsBefore: number
   readonly checkEvery: number
+  /** The run's first step's mean loss, once known (the divergence rule's reference). */
+  readonly reference?: number
 }
 
 /** A batch as tensors [size, ...shape] and [size, ...targetShape]. */
@@ -38,21 +40,25 @@ export const batchTensors = (ex: Examples, b: Batch<Int32Array | Float32Array>):
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
+/** Per step: its summed loss, invalid inputs and invalid targets, read back together once per epoch (or per check). */
+const STEP_FIELDS = 3
+
 /**
- * Runs `f` on every batch and folds the metrics on the device; returns the host totals and per-step losses.
- * Owns every tensor it makes: afterwards the number of live tensors is what it was before.
+ * Runs `f` on every batch and folds the metrics on the device; returns the host totals and, per step,
+ * [summed loss, invalid inputs, invalid targets]. Owns every tensor it makes: afterwards the number of live
+ * tensors is what it was before.
  */
 const fold = async (
   split: Examples,
   batchList: Iterable<Batch<Int32Array | Float32Array>>,
   sum: Monoid<tf.Scalar>,
   f: (x: tf.Tensor, y: tf.Tensor) => StepMetrics,
-  onStep: (losses: readonly tf.Scalar[], sizes: readonly number[]) => Promise<TrainError | undefined>,
+  onStep: (steps: readonly tf.Tensor[], sizes: readonly number[]) => Promise<TrainError | undefined>,
   progress: Progress,
-): Promise<TrainError | { readonly totals: Accumulator<number>; readonly losses: Float32Array; readonly sizes: readonly number[] }> => {
+): Promise<TrainError | { readonly totals: Accumulator<number>; readonly steps: Float32Array; readonly sizes: readonly number[] }> => {
   const M = accumulatorMonoid(sum)
   let acc: Accumulator<tf.Scalar> = M.empty
-  const losses: tf.Scalar[] = []
+  const steps: tf.Tensor[] = []
   const sizes: number[] = []
   const release = (a: Accumulator<tf.Scalar>) => {
     for (const t of [a.lossSum, a.correct, ...a.extra]) if (t !== sum.empty) t.dispose()
@@ -68,47 +74,63 @@ const fold = async (
         y.dispose()
       }
       const next = M.concat(acc, { lossSum: m.lossSum, correct: m.correct, extra: m.extra, count: b.size })
-      // the list monoid's unit adopts the other side's tensors (the first step's metric sums): keep those
-      const adopted = new Set<tf.Tensor>([next.lossSum, next.correct, ...next.extra])
-      for (const t of [acc.lossSum, acc.correct, ...acc.extra, m.correct, ...m.extra]) if (t !== sum.empty && !adopted.has(t)) t.dispose()
+      release(acc)
       acc = next
-      losses.push(m.lossSum) // kept until the epoch's read: one download finds a diverging step
+      // kept until the epoch's read: one download finds a diverging step or a bad batch
+      steps.push(tf.stack([m.lossSum, m.invalidInputs, m.invalidTargets]))
+      tf.dispose([m.lossSum, m.correct, m.invalidInputs, m.invalidTargets, ...m.extra])
       sizes.push(b.size)
-      const stop = await onStep(losses, sizes)
+      const stop = await onStep(steps, sizes)
       if (stop !== undefined) return stop
       progress.tick()
       await yieldToEventLoop()
     }
     const sums = [acc.lossSum, acc.correct, ...acc.extra]
-    const all = tf.tidy(() => tf.concat([tf.stack(sums), losses.length > 0 ? tf.stack(losses) : tf.zeros([0])]))
+    const all = tf.tidy(() => tf.concat([tf.stack(sums), steps.length > 0 ? tf.concat(steps) : tf.zeros([0])]))
     const host = (await all.data()) as Float32Array
     all.dispose()
     const extra = Array.from(host.subarray(2, sums.length))
-    return { totals: { lossSum: host[0]!, correct: host[1]!, extra, count: acc.count }, losses: host.slice(sums.length), sizes }
+    return { totals: { lossSum: host[0]!, correct: host[1]!, extra, count: acc.count }, steps: host.slice(sums.length), sizes }
   } finally {
     release(acc)
-    for (const l of losses) l.dispose()
+    tf.dispose(steps)
   }
 }
 
-/** The first non-finite per-step loss as a Diverged error, if any. */
-const findDivergence = (plan: EpochPlan, losses: ArrayLike<number>, sizes: readonly number[], offset = 0): TrainError | undefined => {
-  for (let i = 0; i < losses.length; i++) {
-    const l = losses[i]!
-    if (!Number.isFinite(l)) {
-      const step = offset + i + 1
-      return trainError.diverged(plan.epoch, step, plan.stepsBefore + step, l / sizes[offset + i]!)
-    }
+/**
+ * The first problem among per-step records (from step `offset` on): a batch with invalid inputs or targets,
+ * else a loss that is non-finite or over the divergence rule's bound (see DIVERGENCE_FACTOR). `reference` is
+ * the run's first step's mean loss (the first record's, when not known yet).
+ */
+const findProblem = (plan: EpochPlan, records: ArrayLike<number>, sizes: readonly number[], offset: number, reference: number | undefined): TrainError | undefined => {
+  const ref = reference ?? records[0]! / sizes[0]!
+  for (let i = 0; i * STEP_FIELDS < records.length; i++) {
+    const step = offset + i + 1
+    const [lossSum, badInputs, badTargets] = [records[i * STEP_FIELDS]!, records[i * STEP_FIELDS + 1]!, records[i * STEP_FIELDS + 2]!]
+    if (badInputs > 0) return trainError.badBatch(plan.epoch, step, plan.stepsBefore + step, 'inputs', badInputs)
+    if (badTargets > 0) return trainError.badBatch(plan.epoch, step, plan.stepsBefore + step, 'targets', badTargets)
+    const loss = lossSum / sizes[offset + i]!
+    if (!Number.isFinite(loss)) return trainError.diverged(plan.epoch, step, plan.stepsBefore + step, loss)
+    if (Number.isFinite(ref) && loss > DIVERGENCE_FACTOR * ref && loss > ref + 1) return trainError.diverged(plan.epoch, step, plan.stepsBefore + step, loss, ref)
   }
   return undefined
 }
 
+/** What a trained epoch measured, and the run's reference loss for the divergence rule. */
+export interface EpochTotals {
+  readonly totals: Accumulator<number>
+  /** The run's first step's mean loss (the plan's, or this epoch's first step when the plan had none). */
+  readonly reference: number | undefined
+}
+
 /**
- * Trains one epoch over `train` in the seeded order of `plan`; host totals (summed loss, correct, count) on success,
- * `Diverged` (epoch and step) when a loss is NaN or infinite, `StepFailed` when the program throws.
+ * Trains one epoch over `train` in the seeded order of `plan`; host totals (summed loss, correct, count) on
+ * success; `BadBatch` (epoch, step, what) when a batch has NaN/infinite inputs or targets the loss cannot
+ * use; `Diverged` (epoch and step) when a loss is NaN, infinite or past the divergence bound; `StepFailed`
+ * when the program throws.
  *
  * @example
- * const totals = await trainEpoch(program, data.train, { epoch: 1, batchSize: 256, seed: 0, stepsBefore: 0, checkEvery: 0 }, sum, noProgress)()
+ * const { totals } = await trainEpoch(program, data.train, { epoch: 1, batchSize: 256, seed: 0, stepsBefore: 0, checkEvery: 0 }, sum, noProgress)()
  */
 export const trainEpoch = (
   program: TrainProgram,
@@ -116,31 +138,32 @@ export const trainEpoch = (
   plan: EpochPlan,
   sum: Monoid<tf.Scalar>,
   progress: Progress,
-): TE.TaskEither<TrainError, Accumulator<number>> => async () => {
+): TE.TaskEither<TrainError, EpochTotals> => async () => {
   let checked = 0
-  const onStep = async (losses: readonly tf.Scalar[], sizes: readonly number[]): Promise<TrainError | undefined> => {
-    if (plan.checkEvery <= 0 || losses.length - checked < plan.checkEvery) return undefined
-    const fresh = losses.slice(checked)
-    const v = tf.stack(fresh)
+  let reference = plan.reference
+  const onStep = async (steps: readonly tf.Tensor[], sizes: readonly number[]): Promise<TrainError | undefined> => {
+    if (plan.checkEvery <= 0 || steps.length - checked < plan.checkEvery) return undefined
+    const v = tf.concat(steps.slice(checked))
     const host = await v.data()
     v.dispose()
-    const err = findDivergence(plan, host, sizes, checked)
-    checked = losses.length
+    const err = findProblem(plan, host, sizes, checked, reference)
+    reference ??= host[0]! / sizes[checked]!
+    checked = steps.length
     return err
   }
   const batchList = exampleBatches(train, { batchSize: plan.batchSize, shuffle: true, seed: plan.seed, epoch: plan.epoch - 1 })
   try {
     const r = await fold(train, batchList, sum, (x, y) => program.step(x, y), onStep, progress)
     if ('_tag' in r) return E.left(r)
-    const err = findDivergence(plan, r.losses, r.sizes)
-    return err !== undefined ? E.left(err) : E.right(r.totals)
+    const err = findProblem(plan, r.steps, r.sizes, 0, reference)
+    return err !== undefined ? E.left(err) : E.right({ totals: r.totals, reference: reference ?? (r.sizes.length > 0 ? r.steps[0]! / r.sizes[0]! : undefined) })
   } catch (e) {
     return E.left(trainError.stepFailed(plan.epoch, e))
   }
 }
 
 /**
- * Evaluates the program (no update) over `split` in stored order: host totals.
+ * Evaluates the program (no update) over `split` in stored order: host totals; `BadBatch` for invalid data.
  * @example const { correct, count } = await evaluateSplit(program, data.test, 256, sum, 1)()
  */
 export const evaluateSplit = (
@@ -153,7 +176,10 @@ export const evaluateSplit = (
   try {
     const batchList = exampleBatches(split, { batchSize, shuffle: false })
     const r = await fold(split, batchList, sum, (x, y) => program.evaluate(x, y), async () => undefined, noProgress)
-    return '_tag' in r ? E.left(r) : E.right(r.totals)
+    if ('_tag' in r) return E.left(r)
+    // only bad data, not divergence: evaluation losses are not training's
+    const bad = findProblem({ epoch, batchSize, seed: 0, stepsBefore: 0, checkEvery: 0 }, r.steps, r.sizes, 0, Infinity)
+    return bad !== undefined && bad._tag === 'BadBatch' ? E.left(bad) : E.right(r.totals)
   } catch (e) {
     return E.left(trainError.stepFailed(epoch, e))
   }

@@ -31,6 +31,16 @@ export type TrainError =
       readonly loss: number
       readonly message: string
     }
+  | {
+      readonly _tag: 'BadBatch'
+      /** 1-based epoch and step within it, and the step counted over the whole run. */
+      readonly epoch: number
+      readonly step: number
+      readonly globalStep: number
+      readonly what: 'inputs' | 'targets'
+      readonly count: number
+      readonly message: string
+    }
   | { readonly _tag: 'CheckpointUnreadable'; readonly file: string; readonly cause: string; readonly message: string }
   | {
       readonly _tag: 'CheckpointMismatch'
@@ -42,6 +52,12 @@ export type TrainError =
     }
   | { readonly _tag: 'WriteFailed'; readonly file: string; readonly cause: string; readonly message: string }
   | { readonly _tag: 'StepFailed'; readonly epoch: number; readonly cause: string; readonly message: string }
+
+/**
+ * The divergence rule: a step whose mean loss is NaN or infinite, or above DIVERGENCE_FACTOR times the
+ * run's first step's mean loss (and above it by more than 1, so that tiny losses may wobble), stops the run.
+ */
+export const DIVERGENCE_FACTOR = 10
 
 /** The tag names of {@link TrainError}. */
 export type TrainErrorTag = TrainError['_tag']
@@ -66,13 +82,25 @@ export const trainError = {
     cause: describe(cause),
     message: `cannot compile the training step: ${describe(cause)}`,
   }),
-  diverged: (epoch: number, step: number, globalStep: number, loss: number): TrainError => ({
+  diverged: (epoch: number, step: number, globalStep: number, loss: number, reference?: number): TrainError => ({
     _tag: 'Diverged',
     epoch,
     step,
     globalStep,
     loss,
-    message: `training diverged at epoch ${epoch}, step ${step} (step ${globalStep} overall): loss ${loss}; try a smaller --lr`,
+    message: `training diverged at epoch ${epoch}, step ${step} (step ${globalStep} overall): loss ${loss}${reference === undefined ? '' : `, over ${DIVERGENCE_FACTOR}x the first step's ${reference.toPrecision(4)}`}; try a smaller --lr`,
+  }),
+  badBatch: (epoch: number, step: number, globalStep: number, what: 'inputs' | 'targets', count: number): TrainError => ({
+    _tag: 'BadBatch',
+    epoch,
+    step,
+    globalStep,
+    what,
+    count,
+    // epoch 0: a batch of an evaluation, outside training
+    message: `batch ${step}${epoch === 0 ? '' : ` of epoch ${epoch} (step ${globalStep} overall)`} has ${count} ${
+      what === 'inputs' ? 'input values that are NaN or infinite' : 'targets the loss cannot use (labels outside the classes, or non-finite values)'
+    }`,
   }),
   checkpointUnreadable: (file: string, cause: unknown): TrainError => ({
     _tag: 'CheckpointUnreadable',

@@ -19,10 +19,14 @@ export interface Accumulator<A> {
   readonly count: number
 }
 
-/** Elementwise sums of equally long lists (the empty list is the unit: a run with no user metrics). */
+/**
+ * Elementwise sums of lists, a missing element counting as the sum's unit (so [] is the unit). Every element
+ * goes through `sum.concat`, never handed over as is: device sums then always get fresh tensors, and the
+ * caller can dispose its operands.
+ */
 const listMonoid = <A>(sum: Monoid<A>): Monoid<readonly A[]> => ({
   empty: [],
-  concat: (a, b) => (a.length === 0 ? b : b.length === 0 ? a : a.map((x, i) => sum.concat(x, b[i]!))),
+  concat: (a, b) => Array.from({ length: Math.max(a.length, b.length) }, (_, i) => sum.concat(a[i] ?? sum.empty, b[i] ?? sum.empty)),
 })
 
 /**

@@ -18,7 +18,7 @@ import { type Examples, takeFirst } from '../data/examples.js'
 import type { DataSource, DataSplits } from '../data/sources.js'
 import { ShapeError } from '../../dsl/shape.js'
 import type { Tensor } from '../../dsl/tensor.js'
-import { type FileOps, nodeFileOps, probeWritable, writeAtomic } from './atomicFile.js'
+import { type FileOps, nodeFileOps, probeWritable, removeStaleTemps, writeAtomic } from './atomicFile.js'
 import { type Checkpoint, CHECKPOINT_FILE, type RunIdentity, checkIdentity, loadCheckpoint, saveCheckpoint } from './checkpoint.js'
 import { type RawConfig, type Recipe, type TrainConfig, validateConfig } from './config.js'
 import type { CompileTraining, TrainProgram } from './contract.js'
@@ -141,10 +141,22 @@ const prepare = (setup: TrainSetup, raw: RawConfig, recipe?: Recipe): RTE.Reader
     RTE.bindTo('config'),
     // an unusable --out must stop the run before any data is read or any step trained
     RTE.chainFirst(({ config }) => (env: TrainEnv) => (config.out === undefined ? TE.right(undefined) : probeWritable(config.out, env.files))),
+    // what a killed run left half-written is removed before this run writes its own
+    RTE.chainFirst(({ config }) => (env: TrainEnv) =>
+      config.out === undefined
+        ? TE.right(undefined)
+        : pipe(
+            removeStaleTemps(config.out),
+            TE.chainFirstIOK((removed) => () => {
+              if (removed.length > 0) env.log(`removed ${removed.length} stale temp file(s) of a killed run: ${removed.join(', ')}`)
+            }),
+          ),
+    ),
     RTE.bind('backend', ({ config }) => (env: TrainEnv) => pipe(env.selectBackend(config.backend), TE.mapLeft(trainError.backend))),
     RTE.chainFirst(({ backend }) => (env: TrainEnv) => TE.fromIO(() => env.log(`training on ${backend.device}`))),
     RTE.bind('data', () => (env: TrainEnv) => pipe(env.loadData(setup.data), TE.mapLeft(trainError.data))),
     RTE.chainFirst(({ data }) => (env: TrainEnv) => TE.fromIO(() => logSkipped(env, data.skipped))),
+    RTE.chainFirst(({ data }) => (env: TrainEnv) => TE.fromIO(() => (data.notes ?? []).forEach((n) => env.log(n)))),
     RTE.chainFirst(({ data }) => RTE.fromEither(checkShapes(setup, data))),
     RTE.bind('train', ({ config, data }) => RTE.fromEither(limitTrain(config, data.train))),
     RTE.bind('resume', ({ config, data }) => (env: TrainEnv) =>
@@ -153,6 +165,11 @@ const prepare = (setup: TrainSetup, raw: RawConfig, recipe?: Recipe): RTE.Reader
         : pipe(
             loadCheckpoint(config.out),
             TE.chainFirstEitherK((c) => (c === undefined ? E.right(undefined) : checkIdentity(config.out!, c.identity, identityOf(config, setup, data.source)))),
+            TE.chainFirstEitherK((c) =>
+              c !== undefined && c.epoch > config.epochs
+                ? E.left(trainError.configInvalid([{ field: 'epochs', value: config.epochs, problem: `the checkpoint in ${config.out} already holds ${c.epoch} epochs; ask for more to continue it` }]))
+                : E.right(undefined),
+            ),
             TE.chainFirstIOK((c) => () =>
               env.log(c === undefined ? `no checkpoint in ${config.out}; starting from epoch 1` : `resuming from ${join(config.out!, CHECKPOINT_FILE)} after epoch ${c.epoch}`),
             ),
@@ -163,11 +180,26 @@ const prepare = (setup: TrainSetup, raw: RawConfig, recipe?: Recipe): RTE.Reader
 
 const compileProgram = (p: Prepared): RTE.ReaderTaskEither<TrainEnv, TrainError, TrainProgram> => (env) =>
   TE.fromEither(
-    E.tryCatch(() => {
-      const program = env.compile(trainSpec(p.setup, p.config, Math.ceil(p.train.n / p.config.batchSize)), { backend: tf.getBackend() })
-      if (p.resume !== undefined) program.load(p.resume.program)
-      return program
-    }, trainError.compileFailed),
+    pipe(
+      E.tryCatch(() => env.compile(trainSpec(p.setup, p.config, Math.ceil(p.train.n / p.config.batchSize)), { backend: tf.getBackend() }), trainError.compileFailed),
+      E.chain((program) =>
+        p.resume === undefined
+          ? E.right(program)
+          : E.tryCatch(
+              () => {
+                try {
+                  program.load(p.resume!.program)
+                  return program
+                } catch (e) {
+                  // the bracket releases only what was acquired: a program that cannot take the checkpoint is freed here
+                  program.dispose()
+                  throw e
+                }
+              },
+              (e) => trainError.checkpointUnreadable(join(p.config.out!, CHECKPOINT_FILE), e),
+            ),
+      ),
+    ),
   )
 
 const timed = <A>(now: () => number, task: TE.TaskEither<TrainError, A>): TE.TaskEither<TrainError, readonly [A, number]> => async () => {
@@ -179,6 +211,8 @@ const timed = <A>(now: () => number, task: TE.TaskEither<TrainError, A>): TE.Tas
 interface Progressed {
   readonly history: readonly EpochRecord[]
   readonly tensors: readonly number[]
+  /** The run's first step's mean loss: the divergence rule's reference. */
+  readonly reference: number | undefined
 }
 
 const record = (program: TrainProgram, epoch: number, train: Accumulator<number>, test: Accumulator<number> | undefined, seconds: number): EpochRecord => {
@@ -209,16 +243,20 @@ const writeOutputs = (p: Prepared, program: TrainProgram, env: TrainEnv, epoch: 
 const runEpoch = (p: Prepared, program: TrainProgram, sum: ReturnType<typeof deviceSum>, env: TrainEnv, epoch: number) => (done: Progressed): TE.TaskEither<TrainError, Progressed> => {
   const { config } = p
   const stepsPerEpoch = Math.ceil(p.train.n / config.batchSize)
-  const plan = { epoch, batchSize: config.batchSize, seed: config.seed, stepsBefore: (epoch - 1) * stepsPerEpoch, checkEvery: config.checkEvery }
+  const plan = { epoch, batchSize: config.batchSize, seed: config.seed, stepsBefore: (epoch - 1) * stepsPerEpoch, checkEvery: config.checkEvery, ...(done.reference === undefined ? {} : { reference: done.reference }) }
+  let reference = done.reference
   return pipe(
     TE.fromIO(() => env.progress.start(`epoch ${epoch}/${config.epochs}`, stepsPerEpoch)),
     TE.chain(() => timed(env.now, trainEpoch(program, p.train, plan, sum, env.progress))),
     TE.chainFirstIOK(() => () => env.progress.stop()),
     TE.orElseFirstIOK(() => () => env.progress.stop()),
-    TE.chain(([totals, seconds]) =>
+    TE.chain(([trained, seconds]) =>
       pipe(
         p.test === undefined ? TE.right<TrainError, Accumulator<number> | undefined>(undefined) : evaluateSplit(program, p.test, config.batchSize, sum, epoch),
-        TE.map((test) => record(program, epoch, totals, test, seconds)),
+        TE.map((test) => {
+          reference = trained.reference
+          return record(program, epoch, trained.totals, test, seconds)
+        }),
       ),
     ),
     TE.chainFirstIOK((r) => () => {
@@ -227,14 +265,14 @@ const runEpoch = (p: Prepared, program: TrainProgram, sum: ReturnType<typeof dev
     }),
     TE.map((r): readonly EpochRecord[] => [...done.history, r]),
     TE.chainFirst((history) => (config.out === undefined ? TE.right(undefined) : writeOutputs(p, program, env, epoch, config.out, history))),
-    TE.map((history) => ({ history, tensors: [...done.tensors, tf.memory().numTensors] })),
+    TE.map((history) => ({ history, tensors: [...done.tensors, tf.memory().numTensors], reference })),
   )
 }
 
 /** Epochs `from`..`to` (1-based, inclusive) in order, each after the previous succeeded. */
 const runEpochs = (p: Prepared, program: TrainProgram, env: TrainEnv): TE.TaskEither<TrainError, Progressed> => {
   const from = (p.resume?.epoch ?? 0) + 1
-  const start: Progressed = { history: p.resume?.history ?? [], tensors: [] }
+  const start: Progressed = { history: p.resume?.history ?? [], tensors: [], reference: undefined }
   const sum = deviceSum()
   const epochs = Array.from({ length: Math.max(0, p.config.epochs - from + 1) }, (_, i) => from + i)
   return pipe(

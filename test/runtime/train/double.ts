@@ -5,6 +5,7 @@
  * optimizer state and the step counter.
  */
 import * as tf from '@tensorflow/tfjs-core'
+import { invalidCount } from '../../../src/compile/interpret/nn.js'
 import type { CompileTraining, ProgramState, StepMetrics, TrainProgram } from '../../../src/runtime/train/contract.js'
 import { uniform, key } from '../../../src/dsl/random.js'
 
@@ -29,6 +30,11 @@ export const softmaxRegression =
       const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar
       return { n, logits, onehot, lossSum, correct }
     }
+    // the compiled step's data checks, computed as the real program does
+    const checks = (x: tf.Tensor, y: tf.Tensor) => ({
+      invalidInputs: invalidCount(x, { check: 'nonFinite' }) as tf.Scalar,
+      invalidTargets: invalidCount(y, { check: 'classRange', classes: C }) as tf.Scalar,
+    })
     const program: TrainProgram = {
       step: (x, y): StepMetrics =>
         tf.tidy(() => {
@@ -41,12 +47,12 @@ export const softmaxRegression =
           w.assign(tf.sub(w, tf.mul(lr, vw)))
           b.assign(tf.sub(b, tf.mul(lr, vb)))
           step++
-          return { lossSum, correct, extra: [] }
+          return { lossSum, correct, extra: [], ...checks(x, y) }
         }),
       evaluate: (x, y) =>
         tf.tidy(() => {
           const { lossSum, correct } = forward(x, y)
-          return { lossSum, correct, extra: [] }
+          return { lossSum, correct, extra: [], ...checks(x, y) }
         }),
       predict: (x) => tf.tidy(() => tf.add(tf.matMul(tf.reshape(x, [x.shape[0]!, D]), w), b)),
       hasAccuracy: true,
