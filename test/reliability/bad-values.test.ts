@@ -19,6 +19,9 @@ import type { Examples } from '../../src/runtime/data/examples.js'
 import type { DataSource } from '../../src/runtime/data/sources.js'
 import { fit } from '../../src/runtime/api/fit.js'
 import type { TrainError } from '../../src/runtime/train/errors.js'
+import { invalidCount } from '../../src/compile/interpret/nn.js'
+import { invalidCountHeap } from '../../src/compile/kernels/invalid-count-heap.js'
+import { initWasm } from '../../src/runtime/backends/wasm.js'
 
 const mlp = sequential(['N', 1, 4, 4], flatten(), linear(16, 8), relu(), linear(8, 3))
 const n = 64
@@ -82,6 +85,30 @@ describe('bad batches', () => {
     expect(() => program.predict(x)).toThrow(StepInputError)
     tf.dispose([...empty, y])
     program.dispose()
+  })
+})
+
+describe('the check kernels', () => {
+  it("wasm's one-pass counts equal the reference's on values with NaN, infinities and bad labels", async () => {
+    const values = [0, 1.5, -2, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3, 9, 10, -1, 2.5, 255]
+    const data = Float32Array.from({ length: 1000 }, (_, i) => values[(i * 7) % values.length]!)
+    const labels = Int32Array.from({ length: 300 }, (_, i) => [0, 9, 10, -1, 255, 4][i % 6]!)
+    const counts = () => {
+      const x = tf.tensor(data, [10, 100])
+      const y = tf.tensor(labels, [300], 'int32')
+      const lower = (t: tf.Tensor, a: Parameters<typeof invalidCountHeap>[1]) => (tf.getBackend() === 'wasm' ? invalidCountHeap(t, a) : invalidCount(t, a))
+      const r = [lower(x, { check: 'nonFinite' }), lower(x, { check: 'classRange', classes: 10 }), lower(y, { check: 'classRange', classes: 10 })].map((t) => t.dataSync()[0])
+      tf.dispose([x, y])
+      return r
+    }
+    const reference = counts()
+    await initWasm({ threads: 1 })
+    const heap = counts()
+    await tf.setBackend('cpu')
+    expect(heap).toEqual(reference)
+    // NaN and both infinities are non-finite; for labels, everything outside integral 0..9
+    expect(reference[0]).toBe(data.filter((v) => !Number.isFinite(v)).length)
+    expect(reference[2]).toBe(labels.filter((v) => v < 0 || v >= 10).length)
   })
 })
 

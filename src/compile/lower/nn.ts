@@ -10,6 +10,7 @@ import { dropoutScale } from '../interpret.js'
 import { invalidCount, nnEvaluators } from '../interpret/nn.js'
 import { batchNormGradHeap, batchNormHeap, batchNormInferHeap, channelStatHeap } from '../kernels/batch-norm-heap.js'
 import { reluGradHeap } from '../kernels/relu-grad-heap.js'
+import { invalidCountHeap } from '../kernels/invalid-count-heap.js'
 import { type LowerContext, type Lowering, axesOf, isWasm } from './common.js'
 
 /** Whether the heap kernels apply: wasm, float32 x with its channel `axis` last. */
@@ -36,7 +37,7 @@ export const nnLowerings = {
   softmaxCrossEntropy: ([logits, labels]) =>
     tf.div(tf.neg(tf.sum(tf.mul(oneHot(labels!, logits!.shape[1]!), tf.logSoftmax(logits!)))), logits!.shape[0]!),
   correctCount: ([logits, labels]) => tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), labels!), 'float32')),
-  invalidCount: ([x], a) => invalidCount(x!, a),
+  invalidCount: ([x], a, ctx) => (isWasm(ctx.backend) && (x!.dtype === 'float32' || x!.dtype === 'int32') ? invalidCountHeap(x!, a) : invalidCount(x!, a)),
   // (softmax - onehot) * g / B
   softmaxCrossEntropyGrad: ([logits, labels, g]) =>
     tf.mul(tf.sub(tf.softmax(logits!), oneHot(labels!, logits!.shape[1]!)), tf.div(g!, logits!.shape[0]!)),
