@@ -8,7 +8,6 @@
  *   npx typegrad train --model examples/cnn.ts
  */
 import { pipe } from 'fp-ts/lib/function.js'
-import { pathToFileURL } from 'node:url'
 import {
   type runtime,
   adam,
@@ -24,6 +23,7 @@ import {
   relu,
   runOrThrow,
 } from '../src/index.js'
+import { type ExampleOptions, recipe, runWhenMain, trainOnFashion } from './fashion-run.js'
 
 // No conv bias before a batch norm: its beta is the same shift, learned once.
 const cnn = model(['N', 1, 28, 28], (x) =>
@@ -44,36 +44,9 @@ const cnn = model(['N', 1, 28, 28], (x) =>
 
 export default cnn
 
-/** The optimizer settings `main` uses, exported so `typegrad train --model` defaults to them too. */
-export const recipe = { optimizer: 'adam', lr: 2e-3, lrDecay: 1 } as const
+export { recipe }
 
-/** What `main` can shorten (the test trains on a subset). */
-export interface CnnOptions {
-  readonly epochs?: number
-  readonly limit?: number
-  /** Default 64: small batches give the few-epoch runs more steps. */
-  readonly batchSize?: number
-  readonly backend?: runtime.BackendChoice
-  readonly log?: (line: string) => void
-}
+/** Trains the network on Fashion-MNIST; returns the test accuracy `fit` measured after the last epoch. */
+export const main = (opts: ExampleOptions = {}) => trainOnFashion(cnn, opts)
 
-/** Trains the CNN; returns the test accuracy `fit` measured after the last epoch. */
-export const main = async (opts: CnnOptions = {}): Promise<{ readonly testAcc: number }> => {
-  const { history } = await runOrThrow(
-    fit(cnn, {
-      data: fashionMnist(),
-      optimizer: adam(recipe.lr),
-      epochs: opts.epochs ?? 5,
-      batchSize: opts.batchSize ?? 64,
-      backend: opts.backend ?? 'auto',
-      log: opts.log ?? console.log,
-      limit: opts.limit,
-    }),
-  )
-  return { testAcc: history.at(-1)?.testAcc ?? Number.NaN }
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { testAcc } = await main()
-  console.log(`test acc ${testAcc.toFixed(3)}`)
-}
+await runWhenMain(import.meta.url, main)

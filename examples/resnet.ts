@@ -13,7 +13,6 @@
  *   npx typegrad train --model examples/resnet.ts
  */
 import { pipe } from 'fp-ts/lib/function.js'
-import { pathToFileURL } from 'node:url'
 import {
   type Expr,
   type runtime,
@@ -31,6 +30,7 @@ import {
   relu,
   runOrThrow,
 } from '../src/index.js'
+import { type ExampleOptions, recipe, runWhenMain, trainOnFashion } from './fashion-run.js'
 
 /** The feature map the residual blocks work on. */
 type Stage = readonly ['N', 16, 14, 14]
@@ -70,36 +70,9 @@ const resnet = model(['N', 1, 28, 28], (x) =>
 
 export default resnet
 
-/** The optimizer settings `main` uses, exported so `typegrad train --model` defaults to them too. */
-export const recipe = { optimizer: 'adam', lr: 2e-3, lrDecay: 1 } as const
+export { recipe }
 
-/** What `main` can shorten (the test trains on a subset). */
-export interface ResnetOptions {
-  readonly epochs?: number
-  readonly limit?: number
-  /** Default 64: small batches give the few-epoch runs more steps. */
-  readonly batchSize?: number
-  readonly backend?: runtime.BackendChoice
-  readonly log?: (line: string) => void
-}
+/** Trains the network on Fashion-MNIST; returns the test accuracy `fit` measured after the last epoch. */
+export const main = (opts: ExampleOptions = {}) => trainOnFashion(resnet, opts)
 
-/** Trains the network; returns the test accuracy `fit` measured after the last epoch. */
-export const main = async (opts: ResnetOptions = {}): Promise<{ readonly testAcc: number }> => {
-  const { history } = await runOrThrow(
-    fit(resnet, {
-      data: fashionMnist(),
-      optimizer: adam(recipe.lr),
-      epochs: opts.epochs ?? 5,
-      batchSize: opts.batchSize ?? 64,
-      backend: opts.backend ?? 'auto',
-      log: opts.log ?? console.log,
-      limit: opts.limit,
-    }),
-  )
-  return { testAcc: history.at(-1)?.testAcc ?? Number.NaN }
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { testAcc } = await main()
-  console.log(`test acc ${testAcc.toFixed(3)}`)
-}
+await runWhenMain(import.meta.url, main)

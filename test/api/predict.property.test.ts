@@ -169,6 +169,15 @@ describe('predict inputs', () => {
     expect(Array.from(viaNumbers.data)).toEqual(Array.from(flat.data))
   })
 
+  it("takes a data source's examples, scaling grey-level bytes to [0, 1] as training does", async () => {
+    const bytes = Uint8Array.from({ length: 2 * 64 }, (_, i) => (i * 37) % 256)
+    const examples = { n: 2, shape: [1, 8, 8], x: bytes, targetShape: [], targetDtype: 'int32' as const, y: new Int32Array(2) }
+    const viaExamples = await run(predict(small, params, examples, { backend: 'cpu' }))
+    const viaFloats = await run(predict(small, params, Float32Array.from(bytes, (v) => v / 255), { backend: 'cpu' }))
+    expect(viaExamples.shape).toEqual([2, 3])
+    expect(Array.from(viaExamples.data)).toEqual(Array.from(viaFloats.data))
+  })
+
   it('refuses inputs that are not whole examples, of the wrong shape, or not finite', async () => {
     const bad = async (input: Parameters<typeof predict>[2]) => {
       const r = await predict(small, params, input, { backend: 'cpu' })()

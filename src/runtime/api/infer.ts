@@ -71,10 +71,19 @@ const withProgram = <A>(
     ),
   )
 
-/** Inputs as a flat array of examples (n inferred from the model's example shape), or a host tensor [n, ...example]. */
-export type PredictInput = Float32Array | readonly number[] | Tensor
+/**
+ * Inputs as a flat array of examples (n inferred from the model's example shape), a host tensor
+ * [n, ...example], or examples of a loaded data source (grey-level bytes are scaled to [0, 1] as in training).
+ */
+export type PredictInput = Float32Array | readonly number[] | Tensor | Examples
+
+const isExamples = (input: PredictInput): input is Examples => 'n' in input && 'x' in input && 'targetShape' in input
 
 const asExamples = (model: Model<any, any, any>, input: PredictInput): E.Either<TrainError, Examples> => {
+  if (isExamples(input)) {
+    const bad = checkData(model, crossEntropy, input.shape)
+    return bad === undefined ? E.right(input) : E.left(trainError.shape(bad))
+  }
   const example = (model.inputShape as Shape).slice(1) as (number | string)[]
   if (!example.every((d): d is number => typeof d === 'number'))
     return E.left(trainError.shape(new ShapeError('predict', `predict needs a model whose example shape is known, got [${example.join(', ')}]`)))

@@ -25,7 +25,9 @@ export type ExampleOf<In extends Shape> = In extends readonly [unknown, ...infer
  * @example
  * type E = DataFit<['N', 784], readonly [1, 28, 28]> // 'ShapeError: the model expects examples [784] but the data has [1, 28, 28]'
  */
-export type DataFit<In extends Shape, S extends Shape> = number extends S['length']
+export type DataFit<In extends Shape, S extends Shape> = 0 extends 1 & In
+  ? S // an untyped model (`any` input) is checked at run time
+  : number extends S['length'] | In['length']
   ? S
   : AllAgree<ExampleOf<In>, S> extends true
     ? S

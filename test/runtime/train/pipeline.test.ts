@@ -146,6 +146,20 @@ describe('train (pipeline)', () => {
     expect(await checkpointTensors(join(out, 'checkpoint.json'))).toEqual(await checkpointTensors(join(straight, 'checkpoint.json')))
   })
 
+  it('--resume asking for fewer epochs than the checkpoint holds is an error before any work, and writes nothing', async () => {
+    const out = await freshOut()
+    right((await run(softmaxRegression(0.05), { ...base, epochs: 4, dataDir: data.dir, out })).result)
+    const before = await readFile(join(out, 'checkpoint.json'), 'utf8')
+    const { result, lines } = await run(softmaxRegression(0.05), { ...base, epochs: 2, dataDir: data.dir, out, resume: true })
+    expect(left(result)).toMatchObject({ _tag: 'ConfigInvalid', issues: [{ field: 'epochs', value: 2, problem: `the checkpoint in ${out} already holds 4 epochs; ask for more to continue it` }] })
+    expect(lines.filter((l) => l.startsWith('epoch '))).toEqual([])
+    expect(await readFile(join(out, 'checkpoint.json'), 'utf8')).toBe(before)
+    // as many epochs as it holds: nothing to train, nothing rewritten
+    const same = right((await run(softmaxRegression(0.05), { ...base, epochs: 4, dataDir: data.dir, out, resume: true })).result)
+    expect(same.resumedFrom).toBe(4)
+    expect(await readFile(join(out, 'checkpoint.json'), 'utf8')).toBe(before)
+  })
+
   it('rejects --limit beyond the data and trains on exactly --limit examples', async () => {
     const e = left((await run(softmaxRegression(0.05), { ...base, epochs: 1, dataDir: data.dir, out: await freshOut(), limit: 61 })).result)
     expect(e).toMatchObject({ _tag: 'ConfigInvalid', issues: [{ field: 'limit', value: 61 }] })
