@@ -157,6 +157,17 @@ describe('the packed package, installed in an empty project', () => {
     expect(r.out.match(/error TS/g), r.out).toHaveLength(1)
   }, 60_000)
 
+  it("the installed bin trains the consumer's own TypeScript model module", async () => {
+    writeFileSync(
+      join(consumer, 'my-model.ts'),
+      "import { dropout, flatten, linear, relu, sequential } from 'typegrad'\nexport default sequential(['N', 1, 28, 28], flatten(), linear(784, 32), relu(), dropout(0.1), linear(32, 10))\n",
+    )
+    const args = ['train', '--model', 'my-model.ts', '--epochs', '1', '--limit', '512', '--backend', 'wasm', '--out', 'run']
+    const out = expectOk(await run(join(consumer, 'node_modules/.bin/typegrad'), args, consumer), 'typegrad train')
+    expect(out).toMatch(/^epoch 1: loss \d+\.\d{3}, train acc [01]\.\d{3}, test acc [01]\.\d{3}$/m)
+    expect(statSync(join(consumer, 'run/checkpoint.json')).size).toBeGreaterThan(0)
+  }, 120_000)
+
   it('the typegrad bin is installed executable and prints the version', async () => {
     const bin = join(consumer, 'node_modules/typegrad/dist/cli/typegrad.js')
     expect(statSync(bin).mode & 0o111).not.toBe(0)
