@@ -51,6 +51,8 @@ export interface Checkpoint {
   readonly identity: RunIdentity
   readonly program: ProgramState
   readonly history: readonly EpochRecord[]
+  /** The run's first step's mean loss, the divergence rule's reference, so a resumed run keeps the same bound. */
+  readonly reference?: number
 }
 
 interface EncodedTensor {
@@ -105,6 +107,7 @@ export const encodeCheckpoint = (c: Checkpoint): string => {
       state: mapValues(c.program.state, (_, t) => encodeTensor(t)),
     },
     history: c.history,
+    ...(c.reference === undefined ? {} : { reference: c.reference }),
   }
   return JSON.stringify({ ...body, checksum: checkpointChecksum(body) })
 }
@@ -243,7 +246,7 @@ export const decodeCheckpoint = (text: string): E.Either<string, Checkpoint> =>
       const sum = j['checksum']
       if (typeof sum !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(sum)) fail('checksum', sum, "'sha256:' and 64 hex digits")
       if (checkpointChecksum(j) !== sum) throw new Invalid('checksum mismatch: the file was changed or damaged')
-      record('', j, ['format', 'epoch', 'identity', 'program', 'history', 'checksum'], ['rng'])
+      record('', j, ['format', 'epoch', 'identity', 'program', 'history', 'checksum'], ['rng', 'reference'])
       const epoch = integer('epoch', j['epoch'], 0)
       const identity = identityOf(j['identity'])
       if (j['rng'] !== undefined) {
@@ -257,7 +260,8 @@ export const decodeCheckpoint = (text: string): E.Either<string, Checkpoint> =>
       const params = tensorsOf('program.params', program['params'])
       const state = tensorsOf('program.state', program['state'])
       const history = historyOf(j['history'], epoch)
-      return { epoch, identity, program: { step, params, state }, history }
+      const reference = j['reference'] === undefined ? undefined : finite('reference', j['reference'])
+      return { epoch, identity, program: { step, params, state }, history, ...(reference === undefined ? {} : { reference }) }
     },
     (e) => (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' '),
   )

@@ -231,10 +231,10 @@ const record = (program: TrainProgram, epoch: number, train: Accumulator<number>
 }
 
 /** Writes epoch `record`'s checkpoint, log and plot into `out`. */
-const writeOutputs = (p: Prepared, program: TrainProgram, env: TrainEnv, epoch: number, out: string, history: readonly EpochRecord[]): TE.TaskEither<TrainError, unknown> =>
+const writeOutputs = (p: Prepared, program: TrainProgram, env: TrainEnv, epoch: number, out: string, history: readonly EpochRecord[], reference: number | undefined): TE.TaskEither<TrainError, unknown> =>
   pipe(
     TE.tryCatch(() => program.read(), (e) => trainError.stepFailed(epoch, e)),
-    TE.chain((state) => saveCheckpoint(out, { epoch, identity: identityOf(p.config, p.setup, p.source), program: state, history }, env.files)),
+    TE.chain((state) => saveCheckpoint(out, { epoch, identity: identityOf(p.config, p.setup, p.source), program: state, history, ...(reference === undefined ? {} : { reference }) }, env.files)),
     TE.chain(() => writeAtomic(join(out, OUTPUT_FILES.log), toJsonLines(history), env.files)),
     TE.chain(() => writeTrainingSvg(join(out, OUTPUT_FILES.plot), history, p.config.epochs, env.files)),
   )
@@ -264,7 +264,7 @@ const runEpoch = (p: Prepared, program: TrainProgram, sum: ReturnType<typeof dev
       p.setup.onEpoch?.(r)
     }),
     TE.map((r): readonly EpochRecord[] => [...done.history, r]),
-    TE.chainFirst((history) => (config.out === undefined ? TE.right(undefined) : writeOutputs(p, program, env, epoch, config.out, history))),
+    TE.chainFirst((history) => (config.out === undefined ? TE.right(undefined) : writeOutputs(p, program, env, epoch, config.out, history, reference))),
     TE.map((history) => ({ history, tensors: [...done.tensors, tf.memory().numTensors], reference })),
   )
 }
@@ -272,7 +272,7 @@ const runEpoch = (p: Prepared, program: TrainProgram, sum: ReturnType<typeof dev
 /** Epochs `from`..`to` (1-based, inclusive) in order, each after the previous succeeded. */
 const runEpochs = (p: Prepared, program: TrainProgram, env: TrainEnv): TE.TaskEither<TrainError, Progressed> => {
   const from = (p.resume?.epoch ?? 0) + 1
-  const start: Progressed = { history: p.resume?.history ?? [], tensors: [], reference: undefined }
+  const start: Progressed = { history: p.resume?.history ?? [], tensors: [], reference: p.resume?.reference }
   const sum = deviceSum()
   const epochs = Array.from({ length: Math.max(0, p.config.epochs - from + 1) }, (_, i) => from + i)
   return pipe(

@@ -108,6 +108,10 @@ describe('train (pipeline)', () => {
     expect(lines[1]).toBe(`resuming from ${join(split, 'checkpoint.json')} after epoch 1`)
     expect(b.resumedFrom).toBe(1)
     expect(await checkpointTensors(join(split, 'checkpoint.json'))).toEqual(await checkpointTensors(join(straight, 'checkpoint.json')))
+    // the divergence rule's reference (the run's first step's loss) survives the resume
+    const reference = async (dir: string) => (JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as { reference?: number }).reference
+    expect(await reference(split)).toBeGreaterThan(0)
+    expect(await reference(split)).toBe(await reference(straight))
     const strip = (h: typeof a.history) => h.map(({ seconds: _, ...r }) => r)
     expect(strip(b.history)).toEqual(strip(a.history))
   })
