@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { type Node, mk, topo } from '../dsl/node.js'
 import type { Optimizer } from '../dsl/optim/index.js'
 import { type Loss, type Metric, crossEntropy } from '../dsl/losses.js'
-import { isKnown, showShape } from '../dsl/shape.js'
+import { isKnown, sameShape, showShape } from '../dsl/shape.js'
 import type { Tensor } from '../dsl/tensor.js'
 import { type Key, foldIn, key } from '../dsl/random.js'
 import { grad } from './autodiff.js'
@@ -120,7 +120,6 @@ export const checkBatch = (what: string, tensors: Readonly<Record<string, tf.Ten
 export const STEP_INPUT = '@step'
 
 const leafName = (n: Node): string => (n.attrs as { name: string }).name
-const sameShape = (a: readonly (number | string)[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i])
 
 const checkHost = (what: string, shape: readonly (number | string)[], t: Tensor | undefined): Tensor => {
   if (t === undefined) throw new TrainCompileError(`no value for ${what}`)
