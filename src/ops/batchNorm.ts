@@ -15,7 +15,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { type Node, mk } from '../ir/node.js'
 import { type RShape, ShapeError, showShape } from '../ir/shape.js'
 import { batchNormGradHeap, batchNormHeap } from './kernels/batch-norm-heap.js'
-import { noGrad } from './shared/grad.js'
+import { constant as scalar, noGrad } from './shared/grad.js'
 import type { OpFamily } from './shared/impl.js'
 import { type LayoutRule, axisIn, axisLayout, inOriginalLayout, placed } from './shared/layout.js'
 import { inForm, original } from './shared/layout-forms.js'
@@ -129,6 +129,19 @@ export const batchNormOps = {
     },
     // eval mode: normalize with the running statistics
     inference: (n, ins) => (ins.length === 5 ? mk('batchNormInfer', ins, { axis: n.attrs.axis, eps: n.attrs.eps }) : undefined),
+    // (1 - momentum) * running + momentum * batch, with the batch's unbiased variance (as PyTorch)
+    bufferUpdates: (n) => {
+      if (n.inputs.length !== 5) return []
+      const m = n.attrs.momentum ?? 0.1
+      const update = (running: Node, stat: 'mean' | 'unbiasedVar') => {
+        const batch = mk('channelStat', [n.inputs[0]!], { axis: n.attrs.axis, stat })
+        return mk('add', [mk('mul', [running, scalar(1 - m)], {}), mk('mul', [batch, scalar(m)], {})], {})
+      }
+      return [
+        { buffer: n.inputs[3]!, what: 'running mean', update: update(n.inputs[3]!, 'mean') },
+        { buffer: n.inputs[4]!, what: 'running variance', update: update(n.inputs[4]!, 'unbiasedVar') },
+      ]
+    },
   },
   batchNormGrad: {
     shape: (i, a) => pipe(arity('batchNormGrad', i, 3), E.chain(([x, g]) => ok(a.which === 'x' ? x!.shape : g!.shape))),

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { mk } from '../ir/node.js'
 import type { None } from '../ir/ops.js'
 import { reluGradHeap } from './kernels/relu-grad-heap.js'
-import { gradFromOutput, unaryOp } from './shared/elementwise.js'
+import { activationGradOp, unaryOp } from './shared/elementwise.js'
 import type { OpFamily } from './shared/impl.js'
 import { onnxOp } from './shared/onnx.js'
 import { foldUnary, noSimplify } from './shared/rewrites.js'
@@ -37,7 +37,7 @@ export const reluOps = {
     fusion: { role: 'activation', activation: 'relu' },
   },
   reluGrad: {
-    ...gradFromOutput('reluGrad', (y, dy) => tf.mul(dy, tf.cast(tf.greater(y, 0), 'float32'))),
+    ...activationGradOp('reluGrad', (y, dy) => tf.mul(dy, tf.cast(tf.greater(y, 0), 'float32'))),
     lower: {
       default: ([y, dy]) => reluGradTf(y!, dy!),
       wasm: ([y, dy]) => (y!.dtype === 'float32' && dy!.dtype === 'float32' && y!.size === dy!.size ? reluGradHeap(y!, dy!) : reluGradTf(y!, dy!)),

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { mk } from '../ir/node.js'
 import type { None } from '../ir/ops.js'
-import { gradFromOutput, unaryOp } from './shared/elementwise.js'
+import { activationGradOp, unaryOp } from './shared/elementwise.js'
 import type { OpFamily } from './shared/impl.js'
 import { onnxOp } from './shared/onnx.js'
 import { foldUnary, noSimplify } from './shared/rewrites.js'
@@ -34,5 +34,5 @@ export const sigmoidOps = {
     }),
     fusion: { role: 'activation', activation: 'sigmoid' },
   },
-  sigmoidGrad: gradFromOutput('sigmoidGrad', (y, dy) => tf.mul(dy, tf.mul(y, tf.sub(1, y)))),
+  sigmoidGrad: activationGradOp('sigmoidGrad', (y, dy) => tf.mul(dy, tf.mul(y, tf.sub(1, y)))),
 } satisfies OpFamily<'sigmoid' | 'sigmoidGrad'>

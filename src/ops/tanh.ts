@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { mk } from '../ir/node.js'
 import type { None } from '../ir/ops.js'
-import { gradFromOutput, unaryOp } from './shared/elementwise.js'
+import { activationGradOp, unaryOp } from './shared/elementwise.js'
 import type { OpFamily } from './shared/impl.js'
 import { onnxOp } from './shared/onnx.js'
 import { foldUnary, noSimplify } from './shared/rewrites.js'
@@ -31,5 +31,5 @@ export const tanhOps = {
     // no tfjs backend runs tanh fused, but the fusion pass may be told one does
     fusion: { role: 'activation', activation: 'tanh' },
   },
-  tanhGrad: gradFromOutput('tanhGrad', (y, dy) => tf.mul(dy, tf.sub(1, tf.square(y)))),
+  tanhGrad: activationGradOp('tanhGrad', (y, dy) => tf.mul(dy, tf.sub(1, tf.square(y)))),
 } satisfies OpFamily<'tanh' | 'tanhGrad'>

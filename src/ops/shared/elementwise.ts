@@ -60,12 +60,13 @@ export const binaryOp = <O extends Op>(
 })
 
 /**
- * The gradient primitive of an activation, computed from its saved output y and the output gradient dy
- * (inputs (y, dy)): elementwise, with no gradient of its own and no ONNX form.
+ * The gradient primitive of an activation, computed from a saved value (its output y, or for gelu its
+ * input x) and the output gradient dy (inputs (saved, dy)): elementwise, with no gradient of its own and
+ * no ONNX form.
  *
- * @example sigmoidGrad: gradFromOutput('sigmoidGrad', (y, dy) => tf.mul(dy, tf.mul(y, tf.sub(1, y))))
+ * @example sigmoidGrad: activationGradOp('sigmoidGrad', (y, dy) => tf.mul(dy, tf.mul(y, tf.sub(1, y))))
  */
-export const gradFromOutput = <O extends Op>(name: O, run: (y: tf.Tensor, dy: tf.Tensor) => tf.Tensor): OpImpl<O> => ({
+export const activationGradOp = <O extends Op>(name: O, run: (saved: tf.Tensor, dy: tf.Tensor) => tf.Tensor): OpImpl<O> => ({
   shape: broadcastBoth(name),
   grad: noGrad('second derivatives of activations are not supported'),
   eval: ([y, dy]) => run(y!, dy!),

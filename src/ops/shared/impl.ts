@@ -12,7 +12,7 @@ import type { GradRule } from './grad.js'
 import type { LayoutRule } from './layout.js'
 import type { LowerTable, Lowering } from './lower.js'
 import type { OnnxRule } from './onnx.js'
-import type { Canonical, Folder, InferenceRule, Simplifier } from './rewrites.js'
+import type { BufferUpdates, Canonical, Folder, InferenceRule, Simplifier } from './rewrites.js'
 
 /**
  * All there is to know about op `O`. Required fields have no safe default, so every op decides each of
@@ -51,6 +51,8 @@ export interface OpImpl<O extends Op> {
   readonly fusion?: FusionRole<O>
   /** Its inference form (eval mode), when it differs. */
   readonly inference?: InferenceRule<O>
+  /** What a training step writes to the buffers it reads (batch norm's running statistics). */
+  readonly bufferUpdates?: BufferUpdates<O>
 }
 
 /** The implementations of a family of ops (one module's export). @example export const reluOps = { relu: ..., reluGrad: ... } satisfies OpFamily<'relu' | 'reluGrad'> */

@@ -1,7 +1,8 @@
 /**
  * What an op module declares for the graph-to-graph passes besides layout: constant folding (`fold`),
  * algebraic simplification (`simplify`), the canonical spelling of its attrs for CSE (`canonical`), and
- * optionally its inference form (`inference`, as PyTorch's eval()). Each is a local rule on one node
+ * optionally its inference form (`inference`, as PyTorch's eval()) and the updates a training step makes
+ * to the buffers it reads (`bufferUpdates`). Each is a local rule on one node
  * whose inputs are already rewritten; the passes (src/compile/passes) apply them to a fixed point.
  */
 import { type Node, mk } from '../../ir/node.js'
@@ -27,6 +28,22 @@ export type Canonical<O extends Op> = (n: Node<O>) => OpAttrs[O]
  * @example inference: (_n, ins) => ins[0] // dropout is the identity at inference
  */
 export type InferenceRule<O extends Op> = (n: Node<O>, ins: readonly Node[]) => Node | undefined
+
+/**
+ * The new value a training step gives a buffer (model state such as batch norm's running statistics)
+ * that a node reads; `what` names it in errors ("running mean").
+ */
+export interface BufferUpdate {
+  readonly buffer: Node
+  readonly what: string
+  readonly update: Node
+}
+
+/**
+ * The buffer updates of a node in a training step (none for most ops).
+ * @example bufferUpdates: (n) => [{ buffer: n.inputs[3]!, what: 'running mean', update: ... }]
+ */
+export type BufferUpdates<O extends Op> = (n: Node<O>) => readonly BufferUpdate[]
 
 /** No folding (random, integer or not worth folding). @example fold: noFold */
 export const noFold: Folder<Op> = () => undefined
