@@ -4,7 +4,8 @@ import { describe, it } from 'vitest'
 import { conv2dFilterGrad } from '../../../src/ops/kernels/conv2d-filter-grad.js'
 import { conv2dInputGrad } from '../../../src/ops/kernels/conv2d-input-grad.js'
 import { convGeometry } from '../../../src/ops/kernels/conv-geometry.js'
-import { BACKENDS, convCaseArb, expectClose, onCpu, referenceConvGrads, seeded, useBackend, type ConvCase } from './support.js'
+import { BACKENDS, useBackend } from '../../support/backends.js'
+import { convCaseArb, expectClose, onCpu, referenceConvGrads, seeded, type ConvCase } from './support.js'
 
 function operands(c: ConvCase) {
   const g = convGeometry([c.n, c.h, c.w, c.ci], [c.kH, c.kW], c.stride, c.pad, c.dilation)
@@ -19,7 +20,7 @@ function operands(c: ConvCase) {
 
 describe.each(BACKENDS)('conv2d gradients as forward convs on %s', (backend) => {
   it('match the definition for random shapes, strides, paddings and dilations', async () => {
-    await useBackend(backend)
+    await useBackend(backend, { gradients: true })
     await fc.assert(
       fc.asyncProperty(convCaseArb, async (c) => {
         const o = operands(c)
@@ -37,7 +38,7 @@ describe.each(BACKENDS)('conv2d gradients as forward convs on %s', (backend) => 
   })
 
   it("match tfjs' own gradients (cpu backend) when dilation is 1", async () => {
-    await useBackend(backend)
+    await useBackend(backend, { gradients: true })
     // tfjs's own backprop kernels fail ("Size(12) must match the product of shape 4,1,1,1") when the kernel is
     // larger than the unpadded input; the loop-by-definition test above covers those cases.
     const cases = convCaseArb.filter((c) => c.dilation[0] === 1 && c.dilation[1] === 1 && c.kH <= c.h && c.kW <= c.w)

@@ -12,7 +12,8 @@ import {
   sigmoidGradWithBias,
 } from '../../../src/ops/kernels/index.js'
 import { convGeometry } from '../../../src/ops/kernels/conv-geometry.js'
-import { BACKENDS, convCaseArb, expectClose, onCpu, seeded, useBackend } from './support.js'
+import { BACKENDS, useBackend } from '../../support/backends.js'
+import { convCaseArb, expectClose, onCpu, seeded } from './support.js'
 
 /** dy * y * (1 - y) with dy the k x k block upsample of dp / k^2, on cpu. */
 function pooledReference(y: tf.Tensor4D, dp: tf.Tensor4D, k: number): tf.Tensor4D {
@@ -22,7 +23,7 @@ function pooledReference(y: tf.Tensor4D, dp: tf.Tensor4D, k: number): tf.Tensor4
 
 describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
   it('pooledSigmoidGradWithBias: every layout and the bias sum match the composition', async () => {
-    await useBackend(backend)
+    await useBackend(backend, { gradients: true })
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 3 }),
@@ -61,7 +62,7 @@ describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
   })
 
   it('sigmoidGradWithBias matches dy * y * (1 - y) and its column sums', async () => {
-    await useBackend(backend)
+    await useBackend(backend, { gradients: true })
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 2 ** 30 }), async (b, f, seed) => {
         const ys = seeded(seed, b * f).map((v) => 0.5 + 0.49 * v)
@@ -84,7 +85,7 @@ describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
   })
 
   it('conv2dFilterGradHWNC equals conv2dFilterGrad on the transposed dy', async () => {
-    await useBackend(backend)
+    await useBackend(backend, { gradients: true })
     await fc.assert(
       fc.asyncProperty(convCaseArb, async (p) => {
         const xs = seeded(p.seed, p.n * p.h * p.w * p.ci)

@@ -6,7 +6,8 @@ import { maxPool2dGrad } from '../../../src/ops/kernels/max-pool2d-grad.js'
 import { pooledSigmoidGrad, sigmoidGradFromOutput } from '../../../src/ops/kernels/sigmoid-grad.js'
 import { softmaxCrossEntropy } from '../../../src/ops/kernels/softmax-cross-entropy.js'
 import { convGeometry, type ConvPad } from '../../../src/ops/kernels/conv-geometry.js'
-import { BACKENDS, expectClose, onCpu, seeded, useBackend } from './support.js'
+import { BACKENDS, useBackend } from '../../support/backends.js'
+import { expectClose, onCpu, seeded } from './support.js'
 
 const poolCaseArb = fc
   .record({
@@ -37,7 +38,7 @@ const poolCaseArb = fc
 
 describe.each(BACKENDS)('pooling and activation gradients on %s', (backend) => {
   it("avgPool2dGrad and maxPool2dGrad match tfjs-cpu's gradients", async () => {
-    await useBackend(backend)
+    await useBackend(backend, { gradients: true })
     await fc.assert(
       fc.asyncProperty(poolCaseArb, async (p) => {
         const shape: [number, number, number, number] = [p.n, p.h, p.w, p.c]
@@ -65,7 +66,7 @@ describe.each(BACKENDS)('pooling and activation gradients on %s', (backend) => {
   })
 
   it('sigmoid gradients from the saved output match tf.grad(sigmoid)', async () => {
-    await useBackend(backend)
+    await useBackend(backend, { gradients: true })
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 2 ** 30 }), async (n, oh, seed) => {
         const shape: [number, number, number, number] = [n, 2 * oh, 2 * oh, 3]
@@ -89,7 +90,7 @@ describe.each(BACKENDS)('pooling and activation gradients on %s', (backend) => {
   })
 
   it('softmaxCrossEntropy matches tf.losses.softmaxCrossEntropy and its gradient', async () => {
-    await useBackend(backend)
+    await useBackend(backend, { gradients: true })
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 2, max: 7 }), fc.integer({ min: 1, max: 2 ** 30 }), async (b, k, seed) => {
         const logits = seeded(seed, b * k).map((v) => 30 * v) // large: exercises stability

@@ -1,25 +1,12 @@
 /**
- * Test support for the gradient kernels: backends to run on, seeded data, naive loop references
- * (tfjs has no conv gradient for dilation > 1, so the loops are the oracle there) and closeness.
+ * Test support for the gradient kernels: seeded data, naive loop references (tfjs has no conv gradient for
+ * dilation > 1, so the loops are the oracle there) and closeness. The backends are test/support/backends.ts's.
  */
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import fc from 'fast-check'
 import { expect } from 'vitest'
-import { initWasm } from '../../../src/runtime/backends/wasm.js'
-import { registerGradients } from '../../../src/runtime/backends/gradients.js'
 import { convGeometry, type ConvPad } from '../../../src/ops/kernels/conv-geometry.js'
-
-/** Backends every kernel test runs on. */
-export const BACKENDS = ['cpu', 'wasm'] as const
-export type BackendName = (typeof BACKENDS)[number]
-
-/** Activates a backend (wasm single-threaded: tests run in parallel forks). */
-export async function useBackend(name: BackendName): Promise<void> {
-  await registerGradients()
-  if (name === 'wasm') await initWasm({ threads: 1 })
-  else await tf.setBackend('cpu')
-}
 
 /** Deterministic pseudo-random floats in [-1, 1) (or small integers for tie tests). */
 export function seeded(seed: number, size: number, integers = false): Float32Array {

@@ -1,10 +1,15 @@
+/**
+ * The benchmark's hand-written LeNet step (handwritten-step.ts, built from src/ops/kernels) agrees with
+ * tfjs's tape and trains; it lives beside the code it tests, and runs with the test suite.
+ */
 import * as tf from '@tensorflow/tfjs-core'
 import { describe, expect, it } from 'vitest'
-import { initLeNet, PARAM_NAMES } from '../../../bench/lenet/params.js'
-import { lenetLossAndGrads, lenetStep } from '../../../bench/lenet/handwritten-step.js'
-import { tapeLossAndGrads } from '../../../bench/lenet/tape-step.js'
-import { registerConv2dBackpropFilter } from '../../../src/runtime/kernels/conv2d-backprop-filter.js'
-import { BACKENDS, expectClose, useBackend } from './support.js'
+import { registerConv2dBackpropFilter } from '../../src/runtime/kernels/conv2d-backprop-filter.js'
+import { BACKENDS, useBackend } from '../../test/support/backends.js'
+import { expectClose } from '../../test/ops/kernels/support.js'
+import { lenetLossAndGrads, lenetStep } from './handwritten-step.js'
+import { initLeNet, PARAM_NAMES } from './params.js'
+import { tapeLossAndGrads } from './tape-step.js'
 
 const batch = (b: number) => ({
   x: tf.randomUniform([b, 28, 28, 1], 0, 1, 'float32', 7) as tf.Tensor4D,
@@ -13,7 +18,7 @@ const batch = (b: number) => ({
 
 describe.each(BACKENDS)('hand-written LeNet step on %s', (backend) => {
   it("matches the tape's loss and gradients", async () => {
-    await useBackend(backend)
+    await useBackend(backend, { gradients: true })
     registerConv2dBackpropFilter('wasm')
     const p = initLeNet(3)
     const { x, y } = batch(8)
@@ -24,7 +29,7 @@ describe.each(BACKENDS)('hand-written LeNet step on %s', (backend) => {
   })
 
   it('decreases the loss on a fixed batch over 50 steps', async () => {
-    await useBackend(backend)
+    await useBackend(backend, { gradients: true })
     const p = initLeNet(4)
     const { x, y } = batch(8)
     const losses: number[] = []
