@@ -22,6 +22,7 @@ import { conv2dOps } from './conv2d.js'
 import { conv2dGradOps } from './conv2dGrads.js'
 import { crossEntropyOps } from './crossEntropy.js'
 import { dropoutOps } from './dropout.js'
+import { geluOps } from './gelu.js'
 import { invalidCountOps } from './invalidCount.js'
 import { leafOps } from './leaves.js'
 import { matMulOps } from './matMul.js'
@@ -46,6 +47,7 @@ export const ops = {
   ...sigmoidOps,
   ...reluOps,
   ...tanhOps,
+  ...geluOps,
   ...matMulOps,
   ...conv2dOps,
   ...conv2dGradOps,
