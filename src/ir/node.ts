@@ -10,7 +10,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { DType, Op, OpAttrs } from './ops.js'
 import type { RShape, ShapeError } from './shape.js'
 
-/** An IR node. `inputs` are nodes; `attrs` are plain JSON-able data. */
+/** An IR node. `inputs` are nodes; `attrs` are plain JSON-able data. @example const y: Node<'relu'> = mk('relu', [x], {}) */
 export interface Node<O extends Op = Op> {
   /** Unique per distinct node; increases with creation, so inputs always have smaller ids. */
   readonly id: number
@@ -21,20 +21,22 @@ export interface Node<O extends Op = Op> {
   readonly dtype: DType
 }
 
-/** What a shape rule infers for a node. */
+/** What a shape rule infers for a node. @example { shape: ['N', 10], dtype: 'float32' } */
 export interface Inferred {
   readonly shape: RShape
   readonly dtype: DType
 }
+/** A shape rule's verdict. @example E.right({ shape: [], dtype: 'float32' }) */
 export type RuleResult = E.Either<ShapeError, Inferred>
 
 /**
  * The runtime shape rule of op `O` (the type-level rules in src/types compute the same shapes and texts).
  * `shape` and `dtype` are given only for leaves, whose shape is not inferred.
+ * @example const same: ShapeRule<'neg'> = ([x]) => E.right({ shape: x!.shape, dtype: x!.dtype })
  */
 export type ShapeRule<O extends Op> = (inputs: readonly Node[], attrs: OpAttrs[O], shape?: RShape, dtype?: DType) => RuleResult
 
-/** The shape rule of every op. */
+/** The shape rule of every op. @example installShapeRules(stage('shape')) */
 export type ShapeRules = { readonly [O in Op]: ShapeRule<O> }
 
 let rules: ShapeRules | undefined

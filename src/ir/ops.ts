@@ -12,10 +12,10 @@
  * `keyof OpAttrs` both ways (every op has an implementation, every implementation is an op).
  */
 
-/** Element types of IR values. */
+/** Element types of IR values. @example const d: DType = 'int32' */
 export type DType = 'float32' | 'int32'
 
-/** Parameter initializers (fan-in/fan-out come from the parameter's shape). */
+/** Parameter initializers (fan-in/fan-out come from the parameter's shape). @example const i: Initializer = 'kaimingUniform' */
 export type Initializer =
   | 'xavierUniform'
   | 'xavierNormal'
@@ -28,7 +28,7 @@ export type Initializer =
 /** The attributes of an op that has none. @example const attrs: None = {} */
 export type None = Readonly<Record<never, never>>
 
-/** Attributes of each op. The keys of this interface (with the op modules' augmentations) are the ops. */
+/** Attributes of each op. The keys of this interface (with the op modules' augmentations) are the ops. @example const a: OpAttrs['fill'] = { value: 1 } */
 export interface OpAttrs {
   /** A named graph input (data). */
   input: { readonly name: string; readonly dtype: DType }
@@ -42,5 +42,5 @@ export interface OpAttrs {
   fill: { readonly value: number }
 }
 
-/** Every primitive op name. */
+/** Every primitive op name. @example const o: Op = 'conv2d' */
 export type Op = keyof OpAttrs

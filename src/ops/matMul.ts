@@ -20,7 +20,7 @@ import { type OnnxEmitter, attr } from './shared/onnx.js'
 import { asWritten, fillLike, fillValue, noFold, noSimplify } from './shared/rewrites.js'
 import { type RuleResult, arity, broadcastShapes, ok, shapeError } from './shared/shape-rules.js'
 
-/** Whether each operand is transposed before the product. */
+/** Whether each operand is transposed before the product. @example { transposeA: false, transposeB: true } // x W^T */
 export interface MatMulAttrs {
   readonly transposeA: boolean
   readonly transposeB: boolean

@@ -14,7 +14,7 @@ import { type OnnxRule, gradientPrimitive } from './onnx.js'
 import { type Folder, type Simplifier, asWritten, noFold, noSimplify } from './rewrites.js'
 import { broadcastBoth, sameAsInput } from './shape-rules.js'
 
-/** What an elementwise op states itself. */
+/** What an elementwise op states itself. @example { grad: (_y, dy) => [neg(dy)], fold: foldUnary((v) => -v), simplify: noSimplify, onnx: onnxOp('Neg') } */
 export interface ElementwiseSpec {
   readonly grad: GradRule<Op>
   readonly fold: Folder<Op>

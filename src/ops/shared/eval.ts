@@ -9,7 +9,7 @@ import type { Op, OpAttrs } from '../../ir/ops.js'
 import type { Key } from '../../ir/random.js'
 import type { RShape } from '../../ir/shape.js'
 
-/** What an evaluator may ask of the interpreter besides its input values. */
+/** What an evaluator may ask of the interpreter besides its input values. @example tf.reshape(x, ctx.bind(['N', 400])) */
 export interface EvalContext {
   readonly node: Node
   /** A shape with every symbolic dim replaced by its bound size (-1 stays -1). */

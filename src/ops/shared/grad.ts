@@ -12,10 +12,11 @@ import type { ReduceAttrs } from './attrs.js'
  * The reverse-mode rule of op `O`: given the forward node `y = O(inputs)` and the gradient `dy` of the
  * loss w.r.t. `y` (same shape as `y`), returns the gradient w.r.t. each input (same shape as that input),
  * or `undefined` where `needed[i]` is false (the rule may skip that work) or the input gets none.
+ * @example const negGrad: GradRule<'neg'> = (_y, dy) => [neg(dy)]
  */
 export type GradRule<O extends Op> = (y: Node<O>, dy: Node, needed: readonly boolean[]) => readonly (Node | undefined)[]
 
-/** Why autodiff could not differentiate a graph. */
+/** Why autodiff could not differentiate a graph. @example new GradError('reluGrad', 'cannot differentiate reluGrad: ...') */
 export class GradError extends Error {
   readonly _tag = 'GradError' as const
   constructor(
@@ -87,6 +88,7 @@ export const spread = (dy: Node, x: RShape, a: ReduceAttrs): Node => {
 /**
  * 1 / (number of elements a reduction over `axes` of `x` averages). A symbolic count such as the batch
  * `N` is computed in the graph as sum(fill(1, [N])), which constant folding removes once N is bound.
+ * @example reciprocalCount([4, 10], [0]) // fill 0.25
  */
 export const reciprocalCount = (x: RShape, axes: readonly number[]): Node => {
   const dims: Dim[] = axes.map((ax) => x[normAxis(ax, x.length)!]!)

@@ -7,7 +7,7 @@ import { type Node, mk } from '../../ir/node.js'
 import { type Dim, type RShape, sameShape } from '../../ir/shape.js'
 import { identityPerm, invertPerm, isIdentityPerm, movesOnlyUnitDims, permuteShape } from './perm.js'
 
-/** The stored node is `transpose(original, perm)`. */
+/** The stored node is `transpose(original, perm)`. @example const nhwcForm: PermForm = { kind: 'perm', perm: [0, 2, 3, 1] } */
 export interface PermForm {
   readonly kind: 'perm'
   readonly perm: readonly number[]
@@ -22,23 +22,27 @@ export interface FlatForm {
   readonly dims: readonly Dim[]
   readonly perm: readonly number[]
 }
+/** How a stored node relates to the original value. @example asIs(4) */
 export type Form = PermForm | FlatForm
 
-/** A rewritten value: its node and how it relates to the original. */
+/** A rewritten value: its node and how it relates to the original. @example { node: x, form: asIs(2) } */
 export interface Placed {
   readonly node: Node
   readonly form: Form
 }
 
+/** The identity form of a rank. @example asIs(2) // { kind: 'perm', perm: [0, 1] } */
 export const asIs = (rank: number): PermForm => ({ kind: 'perm', perm: identityPerm(rank) })
+/** Whether a form is the identity. @example isAsIs(asIs(3)) // true */
 export const isAsIs = (f: Form): boolean => f.kind === 'perm' && isIdentityPerm(f.perm)
+/** Whether two forms store values the same way. @example sameForm(asIs(2), asIs(2)) // true */
 export const sameForm = (a: Form, b: Form): boolean =>
   a.kind === b.kind &&
   a.perm.length === b.perm.length &&
   a.perm.every((x, i) => x === b.perm[i]) &&
   (a.kind === 'perm' || (b.kind === 'flat' && a.axis === b.axis && sameShape(a.dims, b.dims)))
 
-/** reshape, folding into a fill or an inner reshape (so boundary fixes stay one node). */
+/** reshape, folding into a fill or an inner reshape (so boundary fixes stay one node). @example reshapeTo(bias, [1, 1, 1, 6]) */
 export const reshapeTo = (x: Node, shape: RShape): Node =>
   sameShape(x.shape, shape)
     ? x
@@ -48,7 +52,7 @@ export const reshapeTo = (x: Node, shape: RShape): Node =>
         ? reshapeTo(x.inputs[0]!, shape)
         : mk('reshape', [x], { shape })
 
-/** transpose, as a reshape when only size-1 dims move, and nothing for the identity. */
+/** transpose, as a reshape when only size-1 dims move, and nothing for the identity. @example transposeBy(x, [0, 2, 3, 1]) */
 export const transposeBy = (x: Node, perm: readonly number[]): Node =>
   isIdentityPerm(perm)
     ? x
@@ -58,7 +62,7 @@ export const transposeBy = (x: Node, perm: readonly number[]): Node =>
         ? transposeBy(x.inputs[0]!, perm.map((j) => (x as Node<'transpose'>).attrs.perm[j]!))
         : mk('transpose', [x], { perm })
 
-/** Reorders the features along `axis` of a 2-D value in original order into the flat form's order. */
+/** Reorders the features along `axis` of a 2-D value in original order into the flat form's order. @example toFlat(w, { axis: 0, dims: [16, 5, 5], perm: [1, 2, 0] }) */
 export const toFlat = (x: Node, f: Omit<FlatForm, 'kind'>): Node => {
   const [a, b] = x.shape as [Dim, Dim]
   const k = f.dims.length
@@ -67,7 +71,7 @@ export const toFlat = (x: Node, f: Omit<FlatForm, 'kind'>): Node => {
     : reshapeTo(transposeBy(reshapeTo(x, [...f.dims, b]), [...f.perm, k]), x.shape)
 }
 
-/** The inverse of `toFlat`: back to the original feature order. */
+/** The inverse of `toFlat`: back to the original feature order. @example fromFlat(v.node, v.form) */
 export const fromFlat = (x: Node, f: Omit<FlatForm, 'kind'>): Node => {
   const [a, b] = x.shape as [Dim, Dim]
   const k = f.dims.length
@@ -81,6 +85,7 @@ export const fromFlat = (x: Node, f: Omit<FlatForm, 'kind'>): Node => {
 /**
  * The node holding `transpose(original, perm)` (the original itself for the identity): the one place
  * where the pass inserts transposes.
+ * @example inForm(get(x), toNhwcPerm) // x as NHWC
  */
 export const inForm = (v: Placed, perm: readonly number[]): Node => {
   if (v.form.kind === 'flat') return transposeBy(fromFlat(v.node, v.form), perm)
@@ -88,5 +93,5 @@ export const inForm = (v: Placed, perm: readonly number[]): Node => {
   return transposeBy(v.node, perm.map((a) => inv[a]!))
 }
 
-/** The node holding the original value. */
+/** The node holding the original value. @example original(get(x)) */
 export const original = (v: Placed): Node => inForm(v, identityPerm(v.node.shape.length))

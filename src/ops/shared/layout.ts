@@ -13,7 +13,7 @@ import { identityPerm, invertPerm, isIdentityPerm, toHwioPerm, toNhwcPerm } from
 
 export type { Form, Placed } from './layout-forms.js'
 
-/** Where the pass put an already visited node: its rewritten node and form. */
+/** Where the pass put an already visited node: its rewritten node and form. @example get(n.inputs[0]!).form */
 export type Get = (n: Node) => Placed
 
 /**

@@ -13,13 +13,13 @@ import type { Key } from '../../ir/random.js'
 import type { RShape } from '../../ir/shape.js'
 import type { Activation } from './attrs.js'
 
-/** Options of the lowering: which tfjs backend the function will run on (`tf.getBackend()`). */
+/** Options of the lowering: which tfjs backend the function will run on (`tf.getBackend()`). @example { backend: 'wasm' } */
 export interface LowerOptions {
   /** 'wasm', 'cpu', 'webgpu', 'tensorflow', ... — picks each op's kernels for that backend. */
   readonly backend: string
 }
 
-/** What a lowering may ask of the running program besides its input values. */
+/** What a lowering may ask of the running program besides its input values. @example ctx.constant('ones', () => tf.ones([4])) */
 export interface LowerContext {
   readonly node: Node
   readonly backend: string
@@ -47,7 +47,7 @@ export interface LowerContext {
  */
 export type Lowering<O extends Op> = (xs: readonly tf.Tensor[], attrs: OpAttrs[O], ctx: LowerContext) => tf.Tensor
 
-/** The tfjs backends an op may name a kernel for. */
+/** The tfjs backends an op may name a kernel for. @example const b: BackendName = 'wasm' */
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu' | 'tensorflow'
 
 /**

@@ -29,7 +29,7 @@ export class ExportError extends Error {
   }
 }
 
-/** An attribute value: an int, a list of ints, or a float (all our ops need). */
+/** An attribute value: an int, a list of ints, or a float (all our ops need). @example attr.float(1e-5) */
 export type AttrValue = { readonly i: number } | { readonly ints: readonly number[] } | { readonly f: number }
 /** @example attr.ints([1, 1]) */
 export const attr = {
@@ -41,7 +41,7 @@ export const attr = {
 /** ONNX's element type code of float32 (TensorProto.DataType.FLOAT), e.g. for Cast. @example attr.int(ONNX_FLOAT) */
 export const ONNX_FLOAT = 1
 
-/** What an export rule can emit into the ONNX graph under construction. */
+/** What an export rule can emit into the ONNX graph under construction. @example cx.b.op('Relu', [x]) */
 export interface OnnxEmitter {
   /** The opset being written (13..21). */
   readonly opset: number
@@ -61,7 +61,7 @@ export interface OnnxEmitter {
   shapeOf(shape: RShape): E.Either<ExportError, string>
 }
 
-/** What a rule may use besides its inputs' value names. */
+/** What a rule may use besides its inputs' value names. @example cx.b.op('Reshape', [x, cx.b.int64s([-1, 400])]) */
 export interface EmitContext<O extends Op = Op> {
   readonly node: Node<O>
   readonly b: OnnxEmitter

@@ -32,6 +32,7 @@ export type InferenceRule<O extends Op> = (n: Node<O>, ins: readonly Node[]) => 
 /**
  * The new value a training step gives a buffer (model state such as batch norm's running statistics)
  * that a node reads; `what` names it in errors ("running mean").
+ * @example { buffer: runningMean, what: 'running mean', update: newMean }
  */
 export interface BufferUpdate {
   readonly buffer: Node

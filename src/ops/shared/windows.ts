@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { Pad4, Pair } from './attrs.js'
 import { windowSize } from './shape-rules.js'
 
-/** Window geometry of one conv/pool application on an NHWC input. */
+/** Window geometry of one conv/pool application on an NHWC input. @example windowOf(x.shape, [2, 2], [2, 2], [1, 1], [0, 0, 0, 0]) */
 export interface Window {
   readonly n: number
   readonly h: number
