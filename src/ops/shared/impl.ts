@@ -3,6 +3,12 @@
  * these (an op and its gradient primitive, say), and src/ops/index.ts assembles them into the op table
  * checked `satisfies { [O in Op]: OpImpl<O> }`, so a missing piece of any op, in any pass, is a compile
  * error. The stage tables (shape rules, gradients, evaluators, lowerings, ONNX rules) are views of it.
+ *
+ * Shapes of ops this covers: a node has one output (an op with several, like a split, is one op per
+ * output, as batchNormGrad is one op per `which`; several nodes of one call can share work through the
+ * lowering's `perCall` cache or a multi-node pattern); inputs may be int32 (labels, indices: autodiff
+ * never differentiates int32 paths, and a rule returns `undefined` for inputs without a gradient); the
+ * shape rule picks the result's dtype (an argmax would give int32).
  */
 import type { ShapeRule } from '../../ir/node.js'
 import type { Op } from '../../ir/ops.js'
