@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // bench/ holds tests of its own helpers beside them
+    include: ['test/**/*.test.ts', 'bench/**/*.test.ts'],
     setupFiles: ['test/setup/fast-check.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { initWasm } from '../../src/runtime/backends/wasm.js'
-import { pooledSigmoidGradWithBias } from '../../src/compile/kernels/index.js'
-import { setHeapThreads } from '../../src/compile/kernels/heap-threads.js'
+import { pooledSigmoidGradWithBias } from '../../src/ops/kernels/index.js'
+import { setHeapThreads } from '../../src/ops/kernels/heap-threads.js'
 
 const info = await initWasm({ threads: 2 })
 const heap = (tf.backend() as unknown as { wasm: { HEAPF32: Float32Array } }).wasm.HEAPF32.buffer

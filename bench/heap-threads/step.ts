@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { compileTraining } from '../../src/compile/train.js'
-import { setHeapThreads } from '../../src/compile/kernels/heap-threads.js'
+import { setHeapThreads } from '../../src/ops/kernels/heap-threads.js'
 import { initWasm } from '../../src/runtime/backends/wasm.js'
 import { trainSpec } from '../../src/runtime/train/model.js'
 import { RECIPES, lenetSetup } from '../../examples/models.js'

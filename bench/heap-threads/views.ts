@@ -1,6 +1,6 @@
 /** Loop-only timing of pooledSigmoidGradViews on a plain SharedArrayBuffer, 1 vs 2 threads. */
-import { pooledSigmoidGradViews } from '../../src/compile/kernels/fused-grads-wasm.js'
-import { setHeapThreads } from '../../src/compile/kernels/heap-threads.js'
+import { pooledSigmoidGradViews } from '../../src/ops/kernels/fused-grads-wasm.js'
+import { setHeapThreads } from '../../src/ops/kernels/heap-threads.js'
 const [n, h, w, c] = [256, 28, 28, 6]
 const size = n * h * w * c
 const heap = new SharedArrayBuffer(4 * (3 * size + size / 4))

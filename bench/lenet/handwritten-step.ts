@@ -1,5 +1,5 @@
 /**
- * LeNet train step with a hand-written backward pass built from src/compile/kernels:
+ * LeNet train step with a hand-written backward pass built from src/ops/kernels:
  * fused conv/matMul forward (bias + sigmoid in one XNNPACK call), conv gradients as forward
  * convs, pooling gradients as broadcasts, SGD in place via `assign`.
  */
@@ -10,7 +10,7 @@ import {
   pooledSigmoidGradWithBias,
   sigmoidGradWithBias,
   softmaxCrossEntropy,
-} from '../../src/compile/kernels/index.js'
+} from '../../src/ops/kernels/index.js'
 import { PARAM_NAMES, type LeNetParams } from './params.js'
 
 /** Gradients keyed like the params. */

@@ -7,11 +7,16 @@ import * as E from 'fp-ts/lib/Either.js'
 import { type Node, topo } from '../dsl/node.js'
 import type { Op } from '../dsl/ops.js'
 import { ShapeError } from '../dsl/shape.js'
-import { type GradRule, GradError, add, constant } from './grad/common.js'
-import { gradRules } from './grad/rules.js'
+import { stage } from '../ops/index.js'
+import { type GradRule, GradError, add, constant } from '../ops/shared/grad.js'
 
-export { GradError, type GradRule } from './grad/common.js'
-export { gradRules } from './grad/rules.js'
+export { GradError, type GradRule } from '../ops/shared/grad.js'
+
+/**
+ * The gradient rule of every op (a view of the op table: each op's module states its own).
+ * @example gradRules.relu(y, dy, [true]) // [reluGrad(y, dy)]
+ */
+export const gradRules = stage('grad')
 
 /**
  * Gradients of `loss` w.r.t. each node of `wrt` (usually `param` leaves), as new IR nodes of the same

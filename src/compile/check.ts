@@ -4,9 +4,8 @@
  * hand-built node) broke an invariant; tests run it after every pass.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { type Node, topo } from '../dsl/node.js'
-import { inferNode } from '../dsl/rules.js'
-import { showShape } from '../dsl/shape.js'
+import { type Node, inferNode, topo } from '../dsl/node.js'
+import { sameShape, showShape } from '../dsl/shape.js'
 
 /** Which invariant failed. */
 export type CheckKind = 'shape' | 'dtype' | 'order' | 'leaf' | 'name'
@@ -23,8 +22,6 @@ const leafOps = new Set(['input', 'param', 'fill'])
 
 const fail = (kind: CheckKind, node: Node, detail: string): E.Either<CheckError, never> =>
   E.left({ _tag: 'CheckError', kind, node, message: `${node.op}#${node.id}: ${detail}` })
-
-const sameShape = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((d, i) => d === b[i])
 
 const checkNode = (n: Node): E.Either<CheckError, void> => {
   if (leafOps.has(n.op)) {

@@ -12,13 +12,11 @@ import { type Node, topo } from '../dsl/node.js'
 import type { Op } from '../dsl/ops.js'
 import type { Key } from '../dsl/random.js'
 import { type RShape, bindShape, isKnown, showShape } from '../dsl/shape.js'
-import type { EvalContext, Evaluator } from './interpret/common.js'
-import { elementwiseEvaluators } from './interpret/elementwise.js'
-import { imageEvaluators } from './interpret/image.js'
-import { nnEvaluators } from './interpret/nn.js'
-import { structureEvaluators } from './interpret/structure.js'
+import { stage } from '../ops/index.js'
+import type { EvalContext, Evaluator } from '../ops/shared/eval.js'
 
-export { dropoutScale } from './interpret/nn.js'
+export { dropoutScale } from '../ops/dropout.js'
+export type { EvalContext, Evaluator } from '../ops/shared/eval.js'
 
 /** The values a graph runs on: tensors by leaf name, plus optional symbolic dim sizes. */
 export interface InterpretEnv {
@@ -45,16 +43,11 @@ export class InterpretError extends Error {
   }
 }
 
-/** How each op is evaluated. */
-export const evaluators = {
-  input: (_x, _a, ctx) => ctx.leaf(ctx.node as Node<'input'>),
-  param: (_x, _a, ctx) => ctx.leaf(ctx.node as Node<'param'>),
-  fill: (_x, a, ctx) => tf.fill(ctx.bind(ctx.node.shape), a.value, ctx.node.dtype),
-  ...elementwiseEvaluators,
-  ...structureEvaluators,
-  ...imageEvaluators,
-  ...nnEvaluators,
-} satisfies { [O in Op]: Evaluator<O> }
+/**
+ * How each op is evaluated (a view of the op table: each op's module states its reference evaluation).
+ * @example evaluators.relu([x], {}, ctx) // tf.relu(x)
+ */
+export const evaluators = stage('eval')
 
 /**
  * Learns symbolic dims from an actual shape and checks the known ones: `['N', 10]` against `[256, 10]`

@@ -1,9 +1,9 @@
 /**
- * Lowering: an (optimized) graph becomes one function over tfjs tensors. Each op has a lowering
- * (src/compile/lower/<family>.ts, the same families as src/dsl/rules and src/compile/grad), chosen per
- * backend where it matters (wasm gets the forward-conv gradient kernels of src/compile/kernels). On top of
- * that, a backend may have multi-node patterns (src/compile/lower/fusion.ts; wasm's are in
- * lower/fused-grads.ts): one fused call computes several nodes and makes others dead.
+ * Lowering: an (optimized) graph becomes one function over tfjs tensors. Each op's module states its
+ * lowering, per backend where it matters (e.g. wasm gets the heap kernels of src/ops/kernels); the entry
+ * for the target backend is picked once per node, here. On top of that, a backend may have multi-node
+ * patterns (src/compile/lower/fusion.ts; wasm's are in lower/fused-grads.ts): one fused call computes
+ * several nodes and makes others dead.
  *
  * The work that depends only on the graph (topological order, input slots, when each value is last used)
  * is done once here; a call binds the symbolic dims from the fed tensors (e.g. N = 256, or a last partial
@@ -17,30 +17,22 @@ import { type Node, topo } from '../dsl/node.js'
 import type { Op } from '../dsl/ops.js'
 import type { Key } from '../dsl/random.js'
 import { bindShape, isKnown, showShape } from '../dsl/shape.js'
-import type { LowerContext, LowerOptions, Lowering } from './lower/common.js'
-import { elementwiseLowerings } from './lower/elementwise.js'
+import { stage } from '../ops/index.js'
+import { type LowerContext, type LowerOptions, type LowerTable, type Lowering, loweringFor } from '../ops/shared/lower.js'
 import { gradPatterns } from './lower/fused-grads.js'
 import { type FusionPlan, planFusion } from './lower/fusion.js'
-import { imageLowerings } from './lower/image.js'
-import { nnLowerings } from './lower/nn.js'
-import { structureLowerings } from './lower/structure.js'
 
-export { type LowerContext, type LowerOptions, type Lowering, fusedActivations } from './lower/common.js'
+export { type LowerContext, type LowerOptions, type Lowering, type LowerTable, fusedActivations } from '../ops/shared/lower.js'
 export type { FusedCall, FusionPlan } from './lower/fusion.js'
 
-/** How each op is lowered. */
-export const lowerings = {
-  input: (_x, _a, ctx) => ctx.leaf(ctx.node as Node<'input'>),
-  param: (_x, _a, ctx) => ctx.leaf(ctx.node as Node<'param'>),
-  fill: (_x, a, ctx) => {
-    const shape = ctx.bind(ctx.node.shape)
-    return ctx.constant(`fill:${a.value}:${ctx.node.dtype}:${shape.join(',')}`, () => tf.fill(shape, a.value, ctx.node.dtype))
-  },
-  ...elementwiseLowerings,
-  ...structureLowerings,
-  ...imageLowerings,
-  ...nnLowerings,
-} satisfies { [O in Op]: Lowering<O> }
+/**
+ * How each op is lowered, for every backend or per backend (a view of the op table).
+ * @example loweringFor(lowerings.reluGrad, 'wasm') // the wasm heap kernel's lowering
+ */
+export const lowerings = stage('lower')
+
+/** The lowering of `node`'s op on `backend`. */
+const loweringOf = (node: Node, backend: string): Lowering<Op> => loweringFor(lowerings[node.op] as Lowering<Op> | LowerTable<Op>, backend)
 
 /** A fed tensor that does not fit the lowered graph (missing, wrong dtype or shape, conflicting dims). */
 export class LowerError extends Error {
@@ -127,9 +119,10 @@ export const lower = (outputs: readonly Node[], options: LowerOptions & LowerExt
     const call = plan.callOf.get(node.id)
     if (plan.dead.has(node.id) || (call && call.outputs[0] !== node)) continue
     const computes = call ? call.outputs : [node]
+    const own = call ? undefined : loweringOf(node, options.backend)
     steps.push({
       node,
-      run: call ? (xs, ctx) => call.run(xs, ctx) : (xs, ctx) => [(lowerings[node.op] as Lowering<Op>)(xs, node.attrs, ctx)],
+      run: call ? (xs, ctx) => call.run(xs, ctx) : (xs, ctx) => [own!(xs, node.attrs, ctx)],
       inputs: (call ? call.inputs : node.inputs).map((x) => index.get(x.id)!),
       outputs: computes.map((n) => index.get(n.id)!),
       frees: [],

@@ -18,9 +18,10 @@ import * as tf from '@tensorflow/tfjs-core'
 import { type Node, mk, topo } from '../dsl/node.js'
 import type { Optimizer } from '../dsl/optim/index.js'
 import { type Loss, type Metric, crossEntropy } from '../dsl/losses.js'
-import { isKnown, showShape } from '../dsl/shape.js'
+import { isKnown, sameShape, showShape } from '../dsl/shape.js'
 import type { Tensor } from '../dsl/tensor.js'
 import { type Key, foldIn, key } from '../dsl/random.js'
+import { impl } from '../ops/index.js'
 import { grad } from './autodiff.js'
 import { graphOf } from './graph.js'
 import { inferenceForm } from './modes.js'
@@ -120,7 +121,6 @@ export const checkBatch = (what: string, tensors: Readonly<Record<string, tf.Ten
 export const STEP_INPUT = '@step'
 
 const leafName = (n: Node): string => (n.attrs as { name: string }).name
-const sameShape = (a: readonly (number | string)[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i])
 
 const checkHost = (what: string, shape: readonly (number | string)[], t: Tensor | undefined): Tensor => {
   if (t === undefined) throw new TrainCompileError(`no value for ${what}`)
@@ -185,26 +185,20 @@ const scalar = (value: number): Node => mk('fill', [], { value }, [], 'float32')
 const isBuffer = (p: Node<'param'>): boolean => p.attrs.trainable === false
 
 /**
- * The running-statistics updates of every training-mode batch norm under `logits`, by buffer leaf name.
- * Throws when a batch norm's running inputs are not buffer leaves, or a buffer is shared.
+ * The buffer updates (e.g. batch norm's running statistics) of every node under `logits`, as each op's
+ * module states them, by buffer leaf name. Throws when a buffer is not a non-trainable param leaf, or is
+ * updated by more than one node.
  */
 const runningUpdates = (logits: Node): Map<string, Node> => {
   const updates = new Map<string, Node>()
   for (const n of topo([logits])) {
-    if (n.op !== 'batchNorm' || n.inputs.length !== 5) continue
-    const a = (n as Node<'batchNorm'>).attrs
-    const m = a.momentum ?? 0.1
-    const x = n.inputs[0]!
-    const track = (leaf: Node, stat: 'mean' | 'unbiasedVar') => {
-      if (leaf.op !== 'param' || !isBuffer(leaf as Node<'param'>))
-        throw new TrainCompileError(`batchNorm#${n.id}'s running ${stat === 'mean' ? 'mean' : 'variance'} must be a non-trainable param leaf, got ${leaf.op}`)
-      const name = leafName(leaf)
-      if (updates.has(name)) throw new TrainCompileError(`buffer '${name}' is the running statistic of more than one batchNorm`)
-      const batch = mk('channelStat', [x], { axis: a.axis, stat })
-      updates.set(name, mk('add', [mk('mul', [leaf, scalar(1 - m)], {}), mk('mul', [batch, scalar(m)], {})], {}))
+    for (const { buffer, what, update } of impl(n.op).bufferUpdates?.(n) ?? []) {
+      if (buffer.op !== 'param' || !isBuffer(buffer as Node<'param'>))
+        throw new TrainCompileError(`${n.op}#${n.id}'s ${what} must be a non-trainable param leaf, got ${buffer.op}`)
+      const name = leafName(buffer)
+      if (updates.has(name)) throw new TrainCompileError(`buffer '${name}' is the ${what} of more than one ${n.op}`)
+      updates.set(name, update)
     }
-    track(n.inputs[3]!, 'mean')
-    track(n.inputs[4]!, 'unbiasedVar')
   }
   return updates
 }

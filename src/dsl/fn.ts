@@ -39,6 +39,8 @@ export const neg = un('neg')
 export const sqrt = un('sqrt')
 /** @example square(x) */
 export const square = un('square')
+/** x * Phi(x), PyTorch's exact GELU: S -> S. @example gelu(x) */
+export const gelu = un('gelu')
 
 /** Broadcasting binary ops: (A, B) -> broadcast(A, B); a non-broadcastable pair is a type error. @example add(x, b) */
 export const add = bin('add')

@@ -19,8 +19,8 @@ import type { Examples } from '../../src/runtime/data/examples.js'
 import type { DataSource } from '../../src/runtime/data/sources.js'
 import { fit } from '../../src/runtime/api/fit.js'
 import type { TrainError } from '../../src/runtime/train/errors.js'
-import { invalidCount } from '../../src/compile/interpret/nn.js'
-import { invalidCountHeap } from '../../src/compile/kernels/invalid-count-heap.js'
+import { invalidCount } from '../../src/ops/invalidCount.js'
+import { invalidCountHeap } from '../../src/ops/kernels/invalid-count-heap.js'
 import { initWasm } from '../../src/runtime/backends/wasm.js'
 
 const mlp = sequential(['N', 1, 4, 4], flatten(), linear(16, 8), relu(), linear(8, 3))

@@ -1,6 +1,6 @@
 /**
  * wasm's multi-node lowering patterns for the backward pass: the fused one-pass kernels of
- * src/compile/kernels (JS loops over the wasm heap) replace chains of 3-12 single-threaded tfjs-wasm ops.
+ * src/ops/kernels (JS loops over the wasm heap) replace chains of 3-12 single-threaded tfjs-wasm ops.
  *
  *  - pooledSigmoidGrad: sigmoidGrad(y, avgPool2dGrad(dp)) with non-overlapping unpadded k x k windows
  *    (the pool grad used by nothing else), plus the bias sums of that sigmoidGrad over N,H,W and the
@@ -14,13 +14,13 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { Node } from '../../dsl/node.js'
 import type { OpAttrs } from '../../dsl/ops.js'
-import { isKnown } from '../../dsl/shape.js'
-import { conv2dFilterGradHWNC, pooledSigmoidGradWithBias, sigmoidGradWithBias, softmaxCrossEntropy } from '../kernels/index.js'
-import { type LowerContext, axesOf, isWasm, tfPad, unpadded } from './common.js'
+import { isKnown, sameShape } from '../../dsl/shape.js'
+import { conv2dFilterGradHWNC, pooledSigmoidGradWithBias, sigmoidGradWithBias, softmaxCrossEntropy } from '../../ops/kernels/index.js'
+import type { LowerContext } from '../../ops/shared/lower.js'
+import { axesOf, tfPad, unpadded } from '../../ops/shared/tensors.js'
 import type { FusedCall, FusionPattern, GraphView } from './fusion.js'
 
 const is = <O extends keyof OpAttrs>(n: Node, op: O): n is Node<O> => n.op === op
-const sameShape = (a: Node, b: Node): boolean => a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i])
 
 /** `sum` over exactly the axes before the last of `of` (the bias gradient of a channels-last value). */
 const isBiasSum = (u: Node, of: Node): u is Node<'sum'> =>
@@ -45,7 +45,7 @@ const biasSumsOf = (sg: Node, graph: GraphView): { sums: Node<'sum'>[]; others: 
 const pooledSigmoidGrad: FusionPattern = (sg, graph) => {
   if (!is(sg, 'sigmoidGrad') || sg.dtype !== 'float32') return undefined
   const [y, pg] = sg.inputs as [Node, Node]
-  if (!is(pg, 'avgPool2dGrad') || graph.isOutput(pg) || graph.claimed(pg) || graph.users(pg).length !== 1 || !sameShape(y, pg)) return undefined
+  if (!is(pg, 'avgPool2dGrad') || graph.isOutput(pg) || graph.claimed(pg) || graph.users(pg).length !== 1 || !sameShape(y.shape, pg.shape)) return undefined
   const a = pg.attrs
   const [, h, w] = a.inputShape
   const tiles = a.layout === 'NHWC' && unpadded(a.pad) && a.kernel[0] === a.strides[0] && a.kernel[1] === a.strides[1]
@@ -79,7 +79,7 @@ const pooledSigmoidGrad: FusionPattern = (sg, graph) => {
 
 /** sigmoidGrad(y, dy) with its bias sums (over every axis but the last), one heap pass. */
 const sigmoidGradBias: FusionPattern = (sg, graph) => {
-  if (!is(sg, 'sigmoidGrad') || sg.dtype !== 'float32' || sg.shape.length === 0 || !sameShape(sg.inputs[0]!, sg.inputs[1]!)) return undefined
+  if (!is(sg, 'sigmoidGrad') || sg.dtype !== 'float32' || sg.shape.length === 0 || !sameShape(sg.inputs[0]!.shape, sg.inputs[1]!.shape)) return undefined
   const { sums, others } = biasSumsOf(sg, graph)
   const keep = graph.isOutput(sg) || others.length > 0
   return {
@@ -141,4 +141,4 @@ const softmaxCE: FusionPattern = (anchor, graph) => {
 }
 
 /** The multi-node patterns of `backend` (first match wins): the wasm heap kernels, none elsewhere. */
-export const gradPatterns = (backend: string): readonly FusionPattern[] => (isWasm(backend) ? [pooledSigmoidGrad, sigmoidGradBias, softmaxCE] : [])
+export const gradPatterns = (backend: string): readonly FusionPattern[] => (backend === 'wasm' ? [pooledSigmoidGrad, sigmoidGradBias, softmaxCE] : [])

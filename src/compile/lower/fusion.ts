@@ -8,7 +8,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core'
 import type { Node } from '../../dsl/node.js'
-import type { LowerContext } from './common.js'
+import type { LowerContext } from '../../ops/shared/lower.js'
 
 /** One fused call: reads `inputs`, returns one tensor per node of `outputs`, in that order. */
 export interface FusedCall {

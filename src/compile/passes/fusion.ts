@@ -6,13 +6,15 @@
  * A piece is fused only when nothing else needs the value it hides: the conv/matMul result must have the
  * bias add as its only user, and the pre-activation sum must have the activation as its only user. The
  * activation's own output is the fused node, so gradients that read the output (sigmoidGrad(y, dy),
- * reluGrad, tanhGrad) still find it. Only NHWC convs fuse: tfjs's fused conv2d supports NHWC only (run the
- * layout pass first).
+ * reluGrad, tanhGrad) still find it. Which ops are cores, fused nodes, activations and the bias add is
+ * each op's declared `fusion` role (e.g. only NHWC convs are cores: tfjs's fused conv2d supports NHWC
+ * only, so run the layout pass first).
  */
-import { type Node, mk } from '../../dsl/node.js'
+import type { Node } from '../../dsl/node.js'
 import type { Activation } from '../../dsl/ops.js'
+import { impl } from '../../ops/index.js'
+import { reshapeTo } from '../../ops/shared/layout-forms.js'
 import { rebuild, rewrite } from '../graph.js'
-import { reshapeTo } from './layoutForms.js'
 import { type Pass, userCounts } from './rewrite.js'
 
 /** Which activations the target backend runs inside its fused conv/matMul kernels. */
@@ -29,8 +31,6 @@ export interface FusionOptions {
  */
 export const tfjsFusion: FusionOptions = { activations: ['linear', 'relu', 'sigmoid'] }
 
-const activationOps: ReadonlySet<string> = new Set(['relu', 'sigmoid', 'tanh'])
-
 /** `b` as a rank-1 bias [C] when adding it to `core` only adds along the last axis (shapes [C], [1,C], [1,1,1,C]). */
 const asBias = (core: Node, b: Node): Node | undefined => {
   const c = core.shape[core.shape.length - 1]
@@ -39,25 +39,25 @@ const asBias = (core: Node, b: Node): Node | undefined => {
   return fits && b.dtype === 'float32' ? reshapeTo(b, [c!]) : undefined
 }
 
-const fusable = (n: Node): boolean =>
-  n.op === 'matMul' || (n.op === 'conv2d' && (n as Node<'conv2d'>).attrs.layout === 'NHWC')
+const roleOf = (n: Node) => impl(n.op).fusion
 
-/** The fused form of `core` (conv2d or matMul) with `bias` and `activation`. */
-const fuse = (core: Node, bias: Node | undefined, activation: Activation): Node => {
-  const ins = [core.inputs[0]!, core.inputs[1]!, ...(bias ? [bias] : [])]
-  return core.op === 'conv2d'
-    ? mk('fusedConv2d', ins, { ...(core as Node<'conv2d'>).attrs, activation })
-    : mk('fusedMatMul', ins, { ...(core as Node<'matMul'>).attrs, activation })
+/** The fused form of `core` with `bias` and `activation`, when `core` is a fusable conv or matMul. */
+const fuse = (core: Node, bias: Node | undefined, activation: Activation): Node | undefined => {
+  const role = roleOf(core)
+  return role?.role === 'core' ? role.fuse(core, bias, activation) : undefined
 }
 
-/** A fused node with its activation replaced. */
-const withActivation = (f: Node, activation: Activation): Node =>
-  f.op === 'fusedConv2d'
-    ? mk('fusedConv2d', f.inputs, { ...(f as Node<'fusedConv2d'>).attrs, activation })
-    : mk('fusedMatMul', f.inputs, { ...(f as Node<'fusedMatMul'>).attrs, activation })
+/** `n`'s activation if it is an activation op. */
+const activationOf = (n: Node): Activation | undefined => {
+  const role = roleOf(n)
+  return role?.role === 'activation' ? role.activation : undefined
+}
 
-const isLinearFused = (n: Node): boolean =>
-  (n.op === 'fusedConv2d' || n.op === 'fusedMatMul') && (n.attrs as { activation: Activation }).activation === 'linear'
+/** A fused node with activation 'linear' given `activation` instead, or undefined for any other node. */
+const activateFused = (n: Node, activation: Activation): Node | undefined => {
+  const role = roleOf(n)
+  return role?.role === 'fused' && role.activation(n) === 'linear' ? role.withActivation(n, activation) : undefined
+}
 
 /**
  * Fuses bias adds and supported activations into conv2d (NHWC) and matMul.
@@ -72,16 +72,18 @@ export const fusion =
     const users = userCounts(roots)
     const single = (old: Node): boolean => users.get(old) === 1
     return rewrite(roots, (n, ins) => {
-      if (n.op === 'add' && ins.length === 2) {
+      if (roleOf(n)?.role === 'biasAdd' && ins.length === 2) {
         for (const [k, core] of ins.entries()) {
           const bias = asBias(core, ins[1 - k]!)
-          if (fusable(core) && single(n.inputs[k]!) && bias && n.shape.length === core.shape.length) return fuse(core, bias, 'linear')
+          const fused = single(n.inputs[k]!) && bias && n.shape.length === core.shape.length ? fuse(core, bias, 'linear') : undefined
+          if (fused) return fused
         }
       }
-      if (activationOps.has(n.op) && options.activations.includes(n.op as Activation) && single(n.inputs[0]!)) {
+      const activation = activationOf(n)
+      if (activation && options.activations.includes(activation) && single(n.inputs[0]!)) {
         const x = ins[0]!
-        if (isLinearFused(x)) return withActivation(x, n.op as Activation)
-        if (fusable(x)) return fuse(x, undefined, n.op as Activation)
+        const fused = activateFused(x, activation) ?? fuse(x, undefined, activation)
+        if (fused) return fused
       }
       return rebuild(n, ins)
     })

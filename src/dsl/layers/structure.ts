@@ -5,7 +5,7 @@ import type { FlattenFn, ReshapeFn } from '../../types/rules/dense.js'
 import type { Shape } from '../../types/shape.js'
 import { type Layer, defineLayer, layerError } from '../layer.js'
 import { mk } from '../node.js'
-import { reshapeShape } from '../rules/structure.js'
+import { reshapeShape } from '../../ops/reshape.js'
 import { dimProduct } from '../shape.js'
 
 /**

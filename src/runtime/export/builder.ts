@@ -8,19 +8,13 @@ import * as E from 'fp-ts/lib/Either.js'
 import onnxProto from 'onnx-proto'
 import type { DType } from '../../dsl/ops.js'
 import { type RShape, isKnown } from '../../dsl/shape.js'
+import { type AttrValue, type OnnxEmitter, attr } from '../../ops/shared/onnx.js'
 import { ExportError } from './errors.js'
+
+export { type AttrValue, attr } from '../../ops/shared/onnx.js'
 
 /** onnx-proto is CommonJS (`module.exports = { onnx }`), so Node's ESM loader only sees a default export. */
 export const { onnx } = onnxProto
-
-/** An attribute value: an int, a list of ints, or a float (all our ops need). */
-export type AttrValue = { readonly i: number } | { readonly ints: readonly number[] } | { readonly f: number }
-/** @example attr.ints([1, 1]) */
-export const attr = {
-  int: (i: number): AttrValue => ({ i }),
-  ints: (ints: readonly number[]): AttrValue => ({ ints }),
-  float: (f: number): AttrValue => ({ f }),
-}
 
 /** ONNX element type codes (TensorProto.DataType) of our dtypes. */
 export const elemType = (d: DType | 'int64'): number =>
@@ -73,7 +67,7 @@ const attributeProto = (name: string, v: AttrValue): InstanceType<typeof onnx.At
  * Builds one graph. `label` names what the current IR node emits (`conv2d_7`, `conv2d_7_1`, ...), so a
  * node in Netron points back at the IR node it came from.
  */
-export class GraphBuilder {
+export class GraphBuilder implements OnnxEmitter {
   readonly nodes: InstanceType<typeof onnx.NodeProto>[] = []
   readonly initializers: InstanceType<typeof onnx.TensorProto>[] = []
   private readonly used = new Set<string>()

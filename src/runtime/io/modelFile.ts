@@ -34,6 +34,7 @@ import { readFile } from 'node:fs/promises'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
+import { sameShape } from '../../dsl/shape.js'
 import type { Tensor } from '../../dsl/tensor.js'
 import { type FileOps, nodeFileOps, writeAtomic } from '../train/atomicFile.js'
 import { type ModelFileError, type ModelFileErrorKind, modelFileError, quoteName, showShape } from './errors.js'
@@ -96,8 +97,6 @@ const packageVersion = (): string => {
   }
   return version
 }
-
-const sameShape = (a: readonly (number | string)[], b: readonly (number | string)[]): boolean => a.length === b.length && a.every((d, k) => d === b[k])
 
 const fail = (kind: ModelFileErrorKind, path: string, message: string): E.Either<ModelFileError, never> => E.left(modelFileError(kind, path, message))
 

@@ -4,8 +4,8 @@
  * own tape (`tf.grads`, `tf.variableGrads`) differentiate conv2d on wasm.
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { conv2dFilterGrad } from '../../compile/kernels/conv2d-filter-grad.js'
-import type { ConvPad } from '../../compile/kernels/conv-geometry.js'
+import { conv2dFilterGrad } from '../../ops/kernels/conv2d-filter-grad.js'
+import type { ConvPad } from '../../ops/kernels/conv-geometry.js'
 
 interface BackpropFilterAttrs {
   readonly strides: [number, number] | number

@@ -18,7 +18,10 @@ import { sgd } from '../../../src/dsl/optim/index.js'
 import { key, uniform } from '../../../src/dsl/random.js'
 import { sequential } from '../../../src/dsl/sequential.js'
 import { flattenParams } from '../../../src/runtime/train/model.js'
-import { BACKENDS, type HostFeeds, expectOutputsClose, hostFeeds, reference, runLowered, useBackend } from './support.js'
+import { BACKENDS, useBackend } from '../../support/backends.js'
+import { expectOutputsClose } from '../../support/close.js'
+import { type HostFeeds, hostFeeds } from '../../support/feeds.js'
+import { reference, runLowered } from './support.js'
 
 const C = 2
 const model = sequential(['N', C, 3, 3], batchNorm2d(C), flatten(), linear(18, 4)) // C * 3 * 3 features

@@ -13,7 +13,10 @@ import { optimize } from '../../../src/compile/pipeline.js'
 import { input, intInput } from '../../../src/dsl/expr.js'
 import { type Node, mk, topo } from '../../../src/dsl/node.js'
 import { lenet } from '../../../examples/lenet.js'
-import { expectOutputsClose, hostFeeds, reference, toTensors, useBackend } from './support.js'
+import { useBackend } from '../../support/backends.js'
+import { expectOutputsClose } from '../../support/close.js'
+import { hostFeeds, toTensors } from '../../support/feeds.js'
+import { reference } from './support.js'
 
 const logits = lenet(input('x', ['N', 1, 28, 28])).node
 const labels = intInput('y', ['N']).node

@@ -8,7 +8,8 @@ import { grad } from '../../../src/compile/autodiff.js'
 import { lower } from '../../../src/compile/lower.js'
 import { optimize } from '../../../src/compile/pipeline.js'
 import { mk } from '../../../src/dsl/node.js'
-import { BACKENDS, hostFeeds, toTensors, useBackend } from './support.js'
+import { BACKENDS, useBackend } from '../../support/backends.js'
+import { hostFeeds, toTensors } from '../../support/feeds.js'
 
 const x = mk('input', [], { name: 'x', dtype: 'float32' }, ['N', 2, 4, 4], 'float32')
 const w = mk('param', [], { name: 'w', init: 'zeros', fanIn: 1, fanOut: 1 }, [3, 2, 3, 3], 'float32')

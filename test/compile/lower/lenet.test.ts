@@ -13,7 +13,10 @@ import { opCounts } from '../../../src/compile/print.js'
 import { input, intInput } from '../../../src/dsl/expr.js'
 import { mk } from '../../../src/dsl/node.js'
 import { lenet } from '../../../examples/lenet.js'
-import { BACKENDS, expectOutputsClose, hostFeeds, reference, runLowered, toTensors, useBackend } from './support.js'
+import { BACKENDS, useBackend } from '../../support/backends.js'
+import { expectOutputsClose } from '../../support/close.js'
+import { hostFeeds, toTensors } from '../../support/feeds.js'
+import { reference, runLowered } from './support.js'
 
 const logits = lenet(input('x', ['N', 1, 28, 28])).node
 const labels = intInput('y', ['N']).node

@@ -9,7 +9,10 @@ import { grad } from '../../../src/compile/autodiff.js'
 import { lower } from '../../../src/compile/lower.js'
 import { optimize } from '../../../src/compile/pipeline.js'
 import { mk } from '../../../src/dsl/node.js'
-import { expectOutputsClose, hostFeeds, reference, toTensors, useBackend } from './support.js'
+import { useBackend } from '../../support/backends.js'
+import { expectOutputsClose } from '../../support/close.js'
+import { hostFeeds, toTensors } from '../../support/feeds.js'
+import { reference } from './support.js'
 
 const x = mk('input', [], { name: 'x', dtype: 'float32' }, ['N', 2, 7, 6], 'float32')
 const w = mk('param', [], { name: 'w', init: 'zeros', fanIn: 1, fanOut: 1 }, [3, 2, 3, 2], 'float32')

@@ -1,24 +1,23 @@
 /**
  * Random graphs (test/support/arbitraries.ts) and their gradients, optimized for the backend and lowered,
- * give the reference interpreter's values on the unoptimized graph.
+ * give the reference interpreter's values on the unoptimized graph. Every drawn graph is differentiated
+ * (w.r.t. its input and params); autodiff failing fails the property.
  */
 import fc from 'fast-check'
 import { describe, it } from 'vitest'
-import { tryGrad } from '../../../src/compile/autodiff.js'
-import { graphOf } from '../../../src/compile/graph.js'
 import { fusedActivations } from '../../../src/compile/lower.js'
 import { optimize } from '../../../src/compile/pipeline.js'
 import { printGraph } from '../../../src/compile/print.js'
-import { type Node, mk } from '../../../src/dsl/node.js'
+import type { Node } from '../../../src/dsl/node.js'
 import { graphArb } from '../../support/arbitraries.js'
-import { BACKENDS, expectOutputsClose, hostFeeds, reference, runLowered, useBackend } from './support.js'
+import { BACKENDS, useBackend } from '../../support/backends.js'
+import { expectOutputsClose } from '../../support/close.js'
+import { hostFeeds } from '../../support/feeds.js'
+import { lossAndGradients } from '../../support/gradients.js'
+import { reference, runLowered } from './support.js'
 
-/** The roots plus, when autodiff handles the graph, the gradients of the mean of all outputs. */
-const withGradients = (roots: readonly Node[]): Node[] => {
-  const loss = roots.map((r): Node => mk('mean', [r], { axes: r.shape.map((_, i) => i), keepDims: false })).reduce((a, b) => mk('add', [a, b], {}))
-  const grads = tryGrad(loss, graphOf([loss]).params)
-  return grads._tag === 'Right' ? [...roots, ...grads.right] : [...roots]
-}
+/** The roots, the mean of all outputs, and its gradients. */
+const withGradients = (roots: readonly Node[]): Node[] => [...roots, ...lossAndGradients(roots)]
 
 describe.each(BACKENDS)('random graphs lowered on %s', (backend) => {
   it('optimized + lowered == interpreter (forward and gradients)', async () => {

@@ -15,7 +15,10 @@ import type { Optimizer } from '../../../src/dsl/optim/index.js'
 import { key } from '../../../src/dsl/random.js'
 import { type Tensor, initTensor } from '../../../src/dsl/tensor.js'
 import { lenet } from '../../../examples/lenet.js'
-import { BACKENDS, type HostFeeds, expectOutputsClose, hostFeeds, reference, useBackend } from './support.js'
+import { BACKENDS, useBackend } from '../../support/backends.js'
+import { expectOutputsClose } from '../../support/close.js'
+import { type HostFeeds, hostFeeds } from '../../support/feeds.js'
+import { reference } from './support.js'
 
 const logits = lenet(input('x', ['N', 1, 28, 28])).node
 const labels = intInput('y', ['N']).node

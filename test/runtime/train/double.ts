@@ -5,7 +5,7 @@
  * optimizer state and the step counter.
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { invalidCount } from '../../../src/compile/interpret/nn.js'
+import { invalidCount } from '../../../src/ops/invalidCount.js'
 import type { CompileTraining, ProgramState, StepMetrics, TrainProgram } from '../../../src/runtime/train/contract.js'
 import { uniform, key } from '../../../src/dsl/random.js'
 
