@@ -6,7 +6,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Apply, ShapeFn } from '../types/fn.js'
-import type { Shape } from '../types/shape.js'
+import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
 import { type Node, mk } from './node.js'
 import type { Initializer } from './ops.js'
@@ -34,15 +34,40 @@ export type Params<P extends ParamShapes> = { readonly [K in keyof P]: Tensor<P[
 /** A layer's parameters as expressions (leaves or any computed values). */
 export type ParamExprs<P extends ParamShapes> = { readonly [K in keyof P]: Expr<P[K]> }
 
-/** What the result of applying a shape function becomes: an expression, or the error text itself. */
-export type Out<O> = O extends Shape ? Expr<O, 'float32'> : O
+/**
+ * What the result of applying a shape function becomes: an expression, or the error text itself.
+ * (`infer T extends Shape` rather than `O extends Shape`: the latter is deferred when a dim is a type parameter.)
+ */
+export type Out<O> = O extends infer T extends Shape ? Expr<T, 'float32'> : O
+
+/**
+ * What a layer accepts for an argument of type `X`: `X` itself when the layer's rule accepts its shape (or when
+ * `X` is already a shape error, which passes through unchanged, so one mistake is reported once), else the error
+ * text. So a call on a shape that does not fit fails on its argument with
+ * `Argument of type 'Expr<readonly ["N", 400]>' is not assignable to parameter of type '"ShapeError: linear expects 256 input features but got 400"'`,
+ * and so does a layer in fp-ts `pipe` (`Types of parameters ... are incompatible`), whatever its position.
+ */
+export type LayerArg<F, X> =
+  X extends Expr<infer S, 'float32'>
+    ? Apply<F, S> extends infer O extends AnyShapeErr
+      ? O
+      : X
+    : X extends AnyShapeErr
+      ? X
+      : Expr<Shape, 'float32'>
+
+/** What a layer returns for an argument of type `X`: the expression of its output shape, or the shape error. */
+export type LayerOut<F, X> = X extends Expr<infer S, 'float32'> ? Out<Apply<F, S>> : X extends AnyShapeErr ? X : never
+
+/** What a layer may be called on: an expression, or (propagated silently) a shape error reported earlier. */
+export type LayerInput = Expr<Shape, 'float32'> | AnyShapeErr
 
 /**
  * A layer with shape function `F` and parameter shapes `P`. It is callable: `layer(x)` builds the layer's
  * nodes over `x` with parameter leaves named `<layer.name>.<param>`.
  */
 export interface Layer<F extends ShapeFn = ShapeFn, P extends ParamShapes = ParamShapes> {
-  <S extends Shape>(x: Expr<S>): Out<Apply<F, S>>
+  <X extends LayerInput>(x: LayerArg<F, X>): LayerOut<F, X>
   /** The PyTorch-style class name shown in summaries, e.g. `Conv2d`. */
   readonly kind: string
   /**
@@ -128,13 +153,13 @@ export const defineLayer = <F extends ShapeFn, P extends ParamShapes>(def: Layer
  * @example
  * const y = applyLayer(linear(400, 120), { weight: w, bias: b }, x) // Expr<['N', 120]>
  */
-export const applyLayer = <F extends ShapeFn, P extends ParamShapes, S extends Shape>(
+export const applyLayer = <F extends ShapeFn, P extends ParamShapes, X extends LayerInput>(
   layer: Layer<F, P>,
   params: ParamExprs<P>,
-  x: Expr<S>,
-): Out<Apply<F, S>> =>
+  x: LayerArg<F, X>,
+): LayerOut<F, X> =>
   expr(
-    applyNode(layer, x.node, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, (v as Expr).node])) as never, placeName(layer, layer.kind, layer.name || undefined)),
+    applyNode(layer, (x as Expr).node, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, (v as Expr).node])) as never, placeName(layer, layer.kind, layer.name || undefined)),
   ) as never
 
 /**
