@@ -5,6 +5,7 @@
  * its parameters are a plain typed tree of host tensors created by an explicit `init(key)`.
  */
 import * as E from 'fp-ts/lib/Either.js'
+import type { Product, Sum } from '../types/arith.js'
 import type { Apply, ShapeFn } from '../types/fn.js'
 import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
@@ -98,6 +99,29 @@ export type FnOf<L> = L extends Layer<infer F, any> ? F : never
 /** The parameter shapes of a layer type. */
 export type ShapesOf<L> = L extends Layer<any, infer P> ? P : never
 
+/** Parameter names of buffers (state, not trained; PyTorch's `parameters()` leaves them out): batch norm's running statistics. */
+export type BufferName = `${string}runningMean` | `${string}runningVar`
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+type LastOf<U> = UnionToIntersection<U extends unknown ? () => U : never> extends () => infer R ? R : never
+/** The members of a union of keys as a tuple (in some order). */
+type KeysOf<U, Acc extends unknown[] = []> = [U] extends [never] ? Acc : KeysOf<Exclude<U, LastOf<U>>, [LastOf<U>, ...Acc]>
+type Sizes<P, Ks extends unknown[], Acc extends number[] = []> = Ks extends [infer K extends keyof P, ...infer Rest]
+  ? Sizes<P, Rest, P[K] extends infer S extends readonly number[] ? [...Acc, Product<S>] : [...Acc, number]>
+  : Acc
+type LayerSizes<L extends readonly unknown[], Acc extends number[] = []> = L extends readonly [infer H, ...infer T]
+  ? LayerSizes<T, Sizes<ShapesOf<H>, KeysOf<Exclude<keyof ShapesOf<H>, BufferName>>, Acc>>
+  : Acc
+
+/**
+ * The number of trainable parameters of a list of layers, as a number literal type (buffers not counted):
+ * what PyTorch's `sum(p.numel() for p in model.parameters())` gives.
+ *
+ * @example
+ * type N = ParamCount<[Linear<784, 256>, Linear<256, 10>]> // 203530
+ */
+export type ParamCount<L extends readonly unknown[]> = Sum<LayerSizes<L>>
+
 /** What `defineLayer` needs: everything but the callable and `named`. */
 export interface LayerDef<P extends ParamShapes> {
   readonly kind: string
@@ -163,14 +187,14 @@ export const applyLayer = <F extends ShapeFn, P extends ParamShapes, X extends L
   ) as never
 
 /**
- * Draws a layer's parameters from `key`; each parameter uses `foldIn(key, name)`, so adding a layer
- * does not change the others' values.
+ * Draws a layer's parameters from `key`; each parameter uses `foldIn(key, name)` (a combinator's dotted name
+ * `1.0.weight` folds in each segment, as a model's `init` does), so adding a layer does not change the others' values.
  */
 export const initLayer = <P extends ParamShapes>(layer: Layer<any, P>, k: Key): Params<P> =>
   Object.fromEntries(
     Object.entries(layer.params).map(([name, spec]) => {
       const s = spec as ParamSpec
-      return [name, initTensor(foldIn(k, name), s.shape, s.init, s.fanIn, s.fanOut)]
+      return [name, initTensor(name.split('.').reduce(foldIn, k), s.shape, s.init, s.fanIn, s.fanOut)]
     }),
   ) as Params<P>
 

@@ -63,3 +63,23 @@ export type ShowShape<S extends Shape> = `[${JoinDims<S>}]`
  * Whether two dims may be equal: known sizes must match; symbolic or unknown dims are checked at run time.
  */
 export type DimsAgree<A, B> = IsSize<A> extends true ? (IsSize<B> extends true ? ([A] extends [B] ? true : false) : true) : true
+
+/**
+ * Whether two shapes may be equal: the same rank and `DimsAgree` at every position (wide shapes of unknown
+ * rank are left to run time).
+ *
+ * @example
+ * type T = ShapesAgree<['N', 64, 56, 56], ['N', 64, 56, 56]> // true
+ * type F = ShapesAgree<['N', 64, 56, 56], ['N', 128, 28, 28]> // false
+ */
+export type ShapesAgree<A extends Shape, B extends Shape> = number extends A['length'] | B['length'] ? true : AllAgree<A, B>
+
+type AllAgree<A extends Shape, B extends Shape> = A extends readonly [infer a, ...infer ar extends Shape]
+  ? B extends readonly [infer b, ...infer br extends Shape]
+    ? DimsAgree<a, b> extends true
+      ? AllAgree<ar, br>
+      : false
+    : false
+  : B extends readonly []
+    ? true
+    : false
