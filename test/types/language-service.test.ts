@@ -4,7 +4,7 @@
  * on one line; the hover of a value whose shapes do not fit is the ShapeError text; every must-fail fixture
  * has its one error at its stated line; the ResNet-18 example and a block generic over the batch name have none.
  */
-import { readFileSync, readdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
@@ -22,12 +22,12 @@ const fixtures = readdirSync(errors)
 
 /** A file that exists only in the editor's memory: each `/*@name*\/` marks the identifier before it. */
 const probePath = join(root, 'test/types/hover-probe.ts')
-const probe = `
-import { lenet } from '../../examples/models.js'
-import cnn from '../../examples/cnn.js'
-import resnet18, { features, layer1 } from '../../examples/resnet18.js'
+const probeText = (up: string) => `
+import { lenet } from '${up}examples/models.js'
+import cnn from '${up}examples/cnn.js'
+import resnet18, { features, layer1 } from '${up}examples/resnet18.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { chain, conv2d, flatten, input, linear, model, relu, residual, sequential } from '../../src/dsl/index.js'
+import { chain, conv2d, flatten, input, linear, model, relu, residual, sequential } from '${up}src/dsl/index.js'
 
 export const seq/*@seq*/ = lenet
 export const fn/*@fn*/ = cnn
@@ -45,6 +45,7 @@ const down = residual(chain(conv2d(64, 128, { kernel: 3, stride: 2, padding: 1 }
 export const badResidual/*@badResidual*/ = pipe(input('x', ['N', 64, 56, 56]), relu(), (x) => down(x))
 export const okFn/*@okFn*/ = model(['N', 4], (x) => pipe(x, linear(4, 2)))
 `
+const probe = probeText('../../')
 
 const options: ts.CompilerOptions = {
   strict: true,
@@ -80,28 +81,52 @@ const hover = (name: string): string => {
   return info ? ts.displayPartsToString(info.displayParts) : ''
 }
 
+const modelHovers: [string, string][] = [
+  ['seq', 'const seq: Sequential<readonly ["N", 1, 28, 28], readonly ["N", 10]>'],
+  ['fn', 'const fn: Model<readonly ["N", 1, 28, 28], readonly ["N", 10], NamedParams>'],
+  ['big', 'const big: Model<readonly ["N", 3, 224, 224], readonly ["N", 1000], NamedParams>'],
+  ['mlp', 'const mlp: Sequential<readonly ["N", 1, 28, 28], readonly ["N", 10]>'],
+  ['okFn', 'const okFn: Model<readonly ["N", 4], readonly ["N", 2], NamedParams>'],
+  ['stage', 'const stage: Expr<readonly ["B", 512, 7, 7], "float32">'],
+]
+const errorHovers: [string, string][] = [
+  ['badSeq', 'const badSeq: "ShapeError: linear expects 100 input features but got 128"'],
+  ['badCall', 'const badCall: "ShapeError: linear expects 100 input features but got 784"'],
+  ['badBlock', 'const badBlock: "ShapeError: conv2d expects 64 input channels but got 32"'],
+  ['badResidual', 'const badResidual: "ShapeError: residual block changes the shape [N, 64, 56, 56] to [N, 128, 28, 28]; give residual a projection"'],
+]
+
 describe('hovers', () => {
   it("a model's hover is one line naming its input and output shapes", () => {
-    const cases: [string, string][] = [
-      ['seq', 'const seq: Sequential<readonly ["N", 1, 28, 28], readonly ["N", 10]>'],
-      ['fn', 'const fn: Model<readonly ["N", 1, 28, 28], readonly ["N", 10], NamedParams>'],
-      ['big', 'const big: Model<readonly ["N", 3, 224, 224], readonly ["N", 1000], NamedParams>'],
-      ['mlp', 'const mlp: Sequential<readonly ["N", 1, 28, 28], readonly ["N", 10]>'],
-      ['okFn', 'const okFn: Model<readonly ["N", 4], readonly ["N", 2], NamedParams>'],
-      ['stage', 'const stage: Expr<readonly ["B", 512, 7, 7], "float32">'],
-    ]
-    for (const [name, text] of cases) {
+    for (const [name, text] of modelHovers) {
       expect(hover(name)).toBe(text)
       expect(hover(name).split('\n')).toHaveLength(1)
     }
   })
-  it("the hover of a value whose shapes do not fit starts with the ShapeError text", () => {
-    expect(hover('badSeq')).toBe('const badSeq: "ShapeError: linear expects 100 input features but got 128"')
-    expect(hover('badCall')).toBe('const badCall: "ShapeError: linear expects 100 input features but got 784"')
-    expect(hover('badBlock')).toBe('const badBlock: "ShapeError: conv2d expects 64 input channels but got 32"')
-    expect(hover('badResidual')).toBe(
-      'const badResidual: "ShapeError: residual block changes the shape [N, 64, 56, 56] to [N, 128, 28, 28]; give residual a projection"',
-    )
+  it('the hover of a value whose shapes do not fit starts with the ShapeError text', () => {
+    for (const [name, text] of errorHovers) expect(hover(name)).toBe(text)
+  })
+  it('TypeScript 7 (its API) prints the same types', async () => {
+    // TypeScript 7's API reads files from disk: the probe goes to test/.tmp with a tsconfig extending the project's
+    const { API } = await import('typescript7/unstable/sync')
+    const dir = join(root, 'test/.tmp/language-service')
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, 'probe.ts')
+    const text = probeText('../../../')
+    writeFileSync(file, text)
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../../tsconfig.json', include: ['probe.ts'], exclude: [] }))
+    const api = new API({ cwd: root })
+    try {
+      const config = join(dir, 'tsconfig.json')
+      const project = api.updateSnapshot({ openProjects: [config] }).getProject(config)!
+      for (const [name, hoverText] of [...modelHovers, ...errorHovers]) {
+        const type = project.checker.getTypeAtPosition(file, text.indexOf(`/*@${name}*/`) - 1)!
+        expect(`const ${name}: ${project.checker.typeToString(type)}`).toBe(hoverText)
+      }
+      expect(project.program.getSemanticDiagnostics(file)).toEqual([])
+    } finally {
+      api.close()
+    }
   })
 })
 
