@@ -35,7 +35,7 @@ describe('ResNet-18 with blocks stays within its type-checking budget', () => {
     const instantiations = (file: string) => {
       const program = ts.createProgram({ rootNames: [file], options })
       expect(ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([])
-      // public on the checker since TypeScript 4.x, though not in its declared interface
+      // on the checker (tsc's --extendedDiagnostics reads it), though not in its declared interface
       return (program.getTypeChecker() as unknown as { getInstantiationCount(): number }).getInstantiationCount()
     }
     const added = instantiations(resnet18) - instantiations(library)
