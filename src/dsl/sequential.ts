@@ -1,8 +1,9 @@
 /**
  * `sequential(inputShape, ...layers)`: a model as a checked chain of layers. The types check every
  * layer against the shape that reaches it and report a mismatch on that layer's argument, with the
- * same text the runtime rule raises; the model's type records its input and output shapes and its
- * typed parameter tree (`params[0].weight: Tensor<[6, 1, 5, 5]>`).
+ * same text the runtime rule raises; the model's type records its input and output shapes only, so it
+ * reads `Sequential<readonly ["N", 1, 28, 28], readonly ["N", 10]>` (the layers' typed parameter tree is
+ * `ChainParams<typeof layers>`), and is the ShapeError text itself when a layer does not fit.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Apply } from '../types/fn.js'
