@@ -1,7 +1,9 @@
 /**
  * The seed's LeNet as a plain function composition: fp-ts `pipe` over an input expression.
  * Each layer is a value; calling it on an expression builds IR nodes with parameter leaves named after
- * the layer (`conv2d0.weight`, ...). Hover `logits`: Expr<readonly ['N', 10]>.
+ * the layer (`conv2d0.weight`, ...). Hover `logits`: Expr<readonly ['N', 10]>. A layer that does not fit the
+ * shape reaching it is the error, on that layer, with the ShapeError text (examples/errors/pipe-middle-layer.ts,
+ * pipe-last-layer.ts); `flow` (typegrad's) composes the same layers without an input.
  */
 import { pipe } from 'fp-ts/lib/function.js'
 import { type Expr, avgPool2d, conv2d, flatten, input, linear, mul, sigmoid } from '../src/dsl/index.js'

@@ -1,4 +1,4 @@
-// expect: ShapeError: linear expects 400 input features but got 256
+// expect line 12: ShapeError: linear expects 400 input features but got 256
 // Dropping the first conv's padding shrinks 28 -> 24 -> 12 -> 8 -> 4, so flatten yields 16*4*4 = 256.
 import { avgPool2d, conv2d, flatten, linear, mul, sequential, sigmoid } from '../../src/dsl/index.js'
 

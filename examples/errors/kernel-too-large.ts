@@ -1,4 +1,4 @@
-// expect: ShapeError: conv2d kernel 5 is larger than the padded input 4
+// expect line 9: ShapeError: conv2d kernel 5 is larger than the padded input 4
 // After two 2x2 poolings a 16x16 image is 4x4: a 5x5 kernel without padding does not fit.
 import { avgPool2d, conv2d, sequential } from '../../src/dsl/index.js'
 

@@ -1,4 +1,4 @@
-// expect: ShapeError: linear expects 256 input features but got 400
+// expect line 12: ShapeError: linear expects 256 input features but got 400
 // The flatten after the conv stack yields 16*5*5 = 400 features; linear(256, 120) does not fit.
 import { avgPool2d, conv2d, flatten, linear, sequential, sigmoid } from '../../src/dsl/index.js'
 

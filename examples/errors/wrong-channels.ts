@@ -1,4 +1,4 @@
-// expect: ShapeError: conv2d expects 3 input channels but got 1
+// expect line 5: ShapeError: conv2d expects 3 input channels but got 1
 // Fashion-MNIST images have one channel.
 import { conv2d, sequential } from '../../src/dsl/index.js'
 

@@ -9,19 +9,28 @@ import { mk } from './node.js'
 import type { BinaryOp, DType, UnaryOp } from './ops.js'
 
 /** An expression, or the type-level error text when the shapes do not fit. */
-export type Result<S, D extends DType = 'float32'> = S extends AnyShapeErr ? S : S extends Shape ? Expr<S, D> : never
+export type Result<S, D extends DType = 'float32'> = S extends infer T extends Shape ? Expr<T, D> : S extends AnyShapeErr ? S : never
 
 /** The parameter type of an operand: itself, or the error text when the result's shape is an error. */
 export type Checked<R, P> = R extends AnyShapeErr ? R : P
 
+/** A float operand, or a shape error reported earlier (which the op passes on instead of reporting again). */
+type Operand = Expr<Shape, 'float32'> | AnyShapeErr
+/** The second operand of a broadcasting op: itself, or the broadcast's error text (an error operand passes). */
+type BinArg<X, Y, Op extends string> =
+  X extends Expr<infer A, 'float32'> ? ([Y] extends [Expr<infer B, 'float32'>] ? Checked<Broadcast<A, B, Op>, Y> : Y) : Y
+/** The result of a broadcasting op: the broadcast shape's expression, or the first operand's error. */
+type BinOut<X, Y, Op extends string> =
+  X extends Expr<infer A, 'float32'> ? ([Y] extends [Expr<infer B, 'float32'>] ? Result<Broadcast<A, B, Op>> : Y) : X
+
 const un =
   (op: UnaryOp) =>
-  <S extends Shape>(x: Expr<S, 'float32'>): Expr<S, 'float32'> =>
-    expr(mk(op, [x.node], {}))
+  <X extends Operand>(x: X): X =>
+    expr(mk(op, [(x as Expr).node], {})) as X
 const bin =
   <Op extends BinaryOp>(op: Op) =>
-  <A extends Shape, B extends Shape>(a: Expr<A, 'float32'>, b: Checked<Broadcast<A, B, Op>, Expr<B, 'float32'>>): Result<Broadcast<A, B, Op>> =>
-    expr(mk(op, [a.node, (b as Expr).node], {})) as never
+  <X extends Operand, Y extends Operand>(a: X, b: BinArg<X, Y, Op>): BinOut<X, Y, Op> =>
+    expr(mk(op, [(a as Expr).node, (b as Expr).node], {})) as never
 
 /** Elementwise ops: S -> S. @example sigmoid(x) */
 export const sigmoid = un('sigmoid')
@@ -66,12 +75,12 @@ export const crossEntropy = <L extends Shape, Y extends Shape>(
  * Sum over all elements: S -> [].
  * @example sum(x)
  */
-export const sum = <S extends Shape>(x: Expr<S, 'float32'>): Expr<readonly [], 'float32'> =>
-  expr(mk('sum', [x.node], { axes: x.shape.map((_, i) => i), keepDims: false }))
+export const sum = <X extends Operand>(x: X): X extends AnyShapeErr ? X : Expr<readonly [], 'float32'> =>
+  expr(mk('sum', [(x as Expr).node], { axes: (x as Expr).shape.map((_, i) => i), keepDims: false })) as never
 
 /**
  * Mean over all elements: S -> [].
  * @example mean(x)
  */
-export const mean = <S extends Shape>(x: Expr<S, 'float32'>): Expr<readonly [], 'float32'> =>
-  expr(mk('mean', [x.node], { axes: x.shape.map((_, i) => i), keepDims: false }))
+export const mean = <X extends Operand>(x: X): X extends AnyShapeErr ? X : Expr<readonly [], 'float32'> =>
+  expr(mk('mean', [(x as Expr).node], { axes: (x as Expr).shape.map((_, i) => i), keepDims: false })) as never

@@ -5,8 +5,9 @@
  * its parameters are a plain typed tree of host tensors created by an explicit `init(key)`.
  */
 import * as E from 'fp-ts/lib/Either.js'
+import type { Product, Sum } from '../types/arith.js'
 import type { Apply, ShapeFn } from '../types/fn.js'
-import type { Shape } from '../types/shape.js'
+import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
 import { type Node, mk } from './node.js'
 import type { Initializer } from './ops.js'
@@ -34,15 +35,40 @@ export type Params<P extends ParamShapes> = { readonly [K in keyof P]: Tensor<P[
 /** A layer's parameters as expressions (leaves or any computed values). */
 export type ParamExprs<P extends ParamShapes> = { readonly [K in keyof P]: Expr<P[K]> }
 
-/** What the result of applying a shape function becomes: an expression, or the error text itself. */
-export type Out<O> = O extends Shape ? Expr<O, 'float32'> : O
+/**
+ * What the result of applying a shape function becomes: an expression, or the error text itself.
+ * (`infer T extends Shape` rather than `O extends Shape`: the latter is deferred when a dim is a type parameter.)
+ */
+export type Out<O> = O extends infer T extends Shape ? Expr<T, 'float32'> : O
+
+/**
+ * What a layer accepts for an argument of type `X`: `X` itself when the layer's rule accepts its shape (or when
+ * `X` is already a shape error, which passes through unchanged, so one mistake is reported once), else the error
+ * text. So a call on a shape that does not fit fails on its argument with
+ * `Argument of type 'Expr<readonly ["N", 400]>' is not assignable to parameter of type '"ShapeError: linear expects 256 input features but got 400"'`,
+ * and so does a layer in fp-ts `pipe` (`Types of parameters ... are incompatible`), whatever its position.
+ */
+export type LayerArg<F, X> =
+  X extends Expr<infer S, 'float32'>
+    ? Apply<F, S> extends infer O extends AnyShapeErr
+      ? O
+      : X
+    : X extends AnyShapeErr
+      ? X
+      : Expr<Shape, 'float32'>
+
+/** What a layer returns for an argument of type `X`: the expression of its output shape, or the shape error. */
+export type LayerOut<F, X> = X extends Expr<infer S, 'float32'> ? Out<Apply<F, S>> : X extends AnyShapeErr ? X : never
+
+/** What a layer may be called on: an expression, or (propagated silently) a shape error reported earlier. */
+export type LayerInput = Expr<Shape, 'float32'> | AnyShapeErr
 
 /**
  * A layer with shape function `F` and parameter shapes `P`. It is callable: `layer(x)` builds the layer's
  * nodes over `x` with parameter leaves named `<layer.name>.<param>`.
  */
 export interface Layer<F extends ShapeFn = ShapeFn, P extends ParamShapes = ParamShapes> {
-  <S extends Shape>(x: Expr<S>): Out<Apply<F, S>>
+  <X extends LayerInput>(x: LayerArg<F, X>): LayerOut<F, X>
   /** The PyTorch-style class name shown in summaries, e.g. `Conv2d`. */
   readonly kind: string
   /**
@@ -72,6 +98,29 @@ export type AnyLayer = Layer<any, any>
 export type FnOf<L> = L extends Layer<infer F, any> ? F : never
 /** The parameter shapes of a layer type. */
 export type ShapesOf<L> = L extends Layer<any, infer P> ? P : never
+
+/** Parameter names of buffers (state, not trained; PyTorch's `parameters()` leaves them out): batch norm's running statistics. */
+export type BufferName = `${string}runningMean` | `${string}runningVar`
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+type LastOf<U> = UnionToIntersection<U extends unknown ? () => U : never> extends () => infer R ? R : never
+/** The members of a union of keys as a tuple (in some order). */
+type KeysOf<U, Acc extends unknown[] = []> = [U] extends [never] ? Acc : KeysOf<Exclude<U, LastOf<U>>, [LastOf<U>, ...Acc]>
+type Sizes<P, Ks extends unknown[], Acc extends number[] = []> = Ks extends [infer K extends keyof P, ...infer Rest]
+  ? Sizes<P, Rest, P[K] extends infer S extends readonly number[] ? [...Acc, Product<S>] : [...Acc, number]>
+  : Acc
+type LayerSizes<L extends readonly unknown[], Acc extends number[] = []> = L extends readonly [infer H, ...infer T]
+  ? LayerSizes<T, Sizes<ShapesOf<H>, KeysOf<Exclude<keyof ShapesOf<H>, BufferName>>, Acc>>
+  : Acc
+
+/**
+ * The number of trainable parameters of a list of layers, as a number literal type (buffers not counted):
+ * what PyTorch's `sum(p.numel() for p in model.parameters())` gives.
+ *
+ * @example
+ * type N = ParamCount<[Linear<784, 256>, Linear<256, 10>]> // 203530
+ */
+export type ParamCount<L extends readonly unknown[]> = Sum<LayerSizes<L>>
 
 /** What `defineLayer` needs: everything but the callable and `named`. */
 export interface LayerDef<P extends ParamShapes> {
@@ -128,24 +177,24 @@ export const defineLayer = <F extends ShapeFn, P extends ParamShapes>(def: Layer
  * @example
  * const y = applyLayer(linear(400, 120), { weight: w, bias: b }, x) // Expr<['N', 120]>
  */
-export const applyLayer = <F extends ShapeFn, P extends ParamShapes, S extends Shape>(
+export const applyLayer = <F extends ShapeFn, P extends ParamShapes, X extends LayerInput>(
   layer: Layer<F, P>,
   params: ParamExprs<P>,
-  x: Expr<S>,
-): Out<Apply<F, S>> =>
+  x: LayerArg<F, X>,
+): LayerOut<F, X> =>
   expr(
-    applyNode(layer, x.node, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, (v as Expr).node])) as never, placeName(layer, layer.kind, layer.name || undefined)),
+    applyNode(layer, (x as Expr).node, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, (v as Expr).node])) as never, placeName(layer, layer.kind, layer.name || undefined)),
   ) as never
 
 /**
- * Draws a layer's parameters from `key`; each parameter uses `foldIn(key, name)`, so adding a layer
- * does not change the others' values.
+ * Draws a layer's parameters from `key`; each parameter uses `foldIn(key, name)` (a combinator's dotted name
+ * `1.0.weight` folds in each segment, as a model's `init` does), so adding a layer does not change the others' values.
  */
 export const initLayer = <P extends ParamShapes>(layer: Layer<any, P>, k: Key): Params<P> =>
   Object.fromEntries(
     Object.entries(layer.params).map(([name, spec]) => {
       const s = spec as ParamSpec
-      return [name, initTensor(foldIn(k, name), s.shape, s.init, s.fanIn, s.fanOut)]
+      return [name, initTensor(name.split('.').reduce(foldIn, k), s.shape, s.init, s.fanIn, s.fanOut)]
     }),
   ) as Params<P>
 

@@ -7,7 +7,7 @@
  * same leaf names ('0.weight' in a sequential; 'conv2d0.weight', 'c1.weight' or 'block.0.weight' in a
  * function model), and the parameter tree mirrors those names: `params[0].weight`, `params.conv2d0.weight`.
  */
-import type { Shape } from '../types/shape.js'
+import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, input } from './expr.js'
 import { type Node, topo } from './node.js'
 import { type Key, foldIn } from './random.js'
@@ -17,7 +17,15 @@ import { type Tensor, initTensor } from './tensor.js'
 /** A parameter tree: host tensors under records and arrays (a sequential's tree is an array of records). */
 export type ParamTree = Tensor | { readonly [name: string]: ParamTree } | readonly ParamTree[]
 
-/** A model from inputs of shape `In` to outputs of shape `Out` with parameter tree `P`. */
+/** A function model's parameter tree: records by place name (`params.conv2d0.weight`, `params.block.0.weight`). */
+export interface NamedParams {
+  readonly [name: string]: ParamTree
+}
+
+/**
+ * A model from inputs of shape `In` to outputs of shape `Out` with parameter tree `P`. Its type names the two
+ * shapes and the tree's type, so an editor's hover reads `Model<readonly ["N", 1, 28, 28], readonly ["N", 10], NamedParams>`.
+ */
 export interface Model<In extends Shape = Shape, Out = Shape, P = ParamTree> {
   (x: Expr<In>): Out extends Shape ? Expr<Out, 'float32'> : Out
   /** The shape of a batch of inputs, e.g. ['N', 1, 28, 28]. */
@@ -112,20 +120,28 @@ export const initLeaves = (m: AnyModel, k: Key): Record<string, Tensor> =>
  * const params = net.init(key(0))          // params.conv2d0.weight: Tensor
  * net(input('x', ['N', 8, 28, 28]))       // Expr<readonly ['N', 8, 28, 28]>
  */
-export const model = <const In extends Shape, const O extends Shape>(
+export const model = <const In extends Shape, R>(
   inputShape: In,
-  body: (x: Expr<In>) => Expr<O, 'float32'>,
+  body: (x: Expr<In>) => R,
   name?: string,
-): Model<In, O, { readonly [name: string]: ParamTree }> => {
+): ModelOf<In, R> => {
   const m = Object.assign(
     (x: Expr<In>) => {
       const prefix = insideScope() ? `${placeName(m, 'Model', name)}.` : ''
       return inScope(prefix, () => body(x))
     },
     { inputShape, init: (k: Key) => unflattenParams(initLeaves(m, k)) },
-  ) as unknown as Model<In, O, { readonly [name: string]: ParamTree }>
-  return m
+  ) as unknown as AnyModel
+  return m as ModelOf<In, R>
 }
+
+/**
+ * The model a body returning `R` makes: `Model<In, O, NamedParams>` for an expression of shape `O`, or the body's
+ * shape error itself (already reported where it arose), so hovering a broken model shows the error text. (`R` is
+ * not constrained: a body whose composition failed has a type TypeScript chose after the error, often `unknown`,
+ * and that must not be reported a second time.)
+ */
+export type ModelOf<In extends Shape, R> = R extends Expr<infer O, 'float32'> ? Model<In, O, NamedParams> : R
 
 /**
  * A flat record keyed by leaf name as the model's own parameter tree: a sequential's array of per-layer

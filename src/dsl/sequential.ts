@@ -1,8 +1,9 @@
 /**
  * `sequential(inputShape, ...layers)`: a model as a checked chain of layers. The types check every
  * layer against the shape that reaches it and report a mismatch on that layer's argument, with the
- * same text the runtime rule raises; the model's type records its input and output shapes and its
- * typed parameter tree (`params[0].weight: Tensor<[6, 1, 5, 5]>`).
+ * same text the runtime rule raises; the model's type records its input and output shapes only, so it
+ * reads `Sequential<readonly ["N", 1, 28, 28], readonly ["N", 10]>` (the layers' typed parameter tree is
+ * `ChainParams<typeof layers>`), and is the ShapeError text itself when a layer does not fit.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Apply } from '../types/fn.js'
@@ -12,7 +13,8 @@ import { type AnyLayer, type FnOf, type Params, type ShapesOf, applyNode, initLa
 import { type Key, foldIn } from './random.js'
 import { insideScope, placeName } from './scope.js'
 import { type RShape, ShapeError } from './shape.js'
-import { numel } from './tensor.js'
+import { type Tensor, numel } from './tensor.js'
+import type { Model } from './model.js'
 
 /** The output shape of each layer of a chain, in order. */
 type Outs<S, L extends readonly unknown[], Acc extends readonly unknown[] = []> = L extends readonly [infer H, ...infer T]
@@ -47,19 +49,28 @@ export interface SummaryRow {
   readonly params: number
 }
 
-/** A checked chain of layers from input shape `In` to output shape `O`, with layers `L`. */
-export interface Sequential<In extends Shape, O, L extends readonly unknown[]> {
-  readonly inputShape: In
-  readonly layers: L
-  /** Phantom: the output shape (hover it in the editor). */
+/** One layer's parameters in a sequential's tree: host tensors by parameter name (`weight`, `bias`, `0.weight` in a combinator). */
+export interface LayerTensors {
+  readonly [name: string]: Tensor
+}
+
+/**
+ * A checked chain of layers from input shape `In` to output shape `O`. Its type names only the two shapes,
+ * so an editor's hover reads `Sequential<readonly ["N", 1, 28, 28], readonly ["N", 10]>`; the layers are in
+ * `layers` and their typed parameters in `ChainParams<typeof layers>`.
+ */
+export interface Sequential<In extends Shape, O extends Shape> extends Model<In, O, readonly LayerTensors[]> {
+  readonly layers: readonly AnyLayer[]
+  /** Phantom: the output shape. */
   readonly _out?: O
-  /** Builds the model's expression tree on `x`; parameter leaves are named `<index>.<param>`. */
-  (x: Expr<In>): O extends Shape ? Expr<O, 'float32'> : O
-  /** Draws all parameters from `key` (layer i uses `foldIn(key, String(i))`). */
-  init(key: Key): ChainParams<L>
+  /** Draws all parameters from `key` (layer i uses `foldIn(key, String(i))`): one record per layer, `[]` entries `{}`. */
+  init(key: Key): readonly LayerTensors[]
   /** The runtime shape of every layer's output for input `shape`, or the first ShapeError. */
   summary(shape?: RShape): E.Either<ShapeError, readonly SummaryRow[]>
 }
+
+/** The model a chain makes, or the chain's shape error itself (reported on the layer that does not fit). */
+export type SequentialOf<In extends Shape, O> = O extends AnyShapeErr ? O : O extends infer OS extends Shape ? Sequential<In, OS> : never
 
 /**
  * A model as a chain of layers over inputs of shape `inputShape`.
@@ -67,12 +78,12 @@ export interface Sequential<In extends Shape, O, L extends readonly unknown[]> {
  * @example
  * const mlp = sequential(['N', 784], linear(784, 256), relu(), linear(256, 10))
  * const y = mlp(input('x', ['N', 784]))          // Expr<readonly ['N', 10]>
- * const params = mlp.init(key(0))                 // params[0].weight: Tensor<readonly [256, 784]>
+ * const params = mlp.init(key(0))                 // params[0].weight: Tensor (typed: ChainParams<[Linear<784, 256>, ...]>)
  */
 export const sequential = <const In extends Shape, const L extends readonly unknown[]>(
   inputShape: In,
   ...layers: CheckChain<In, L>
-): Sequential<In, ChainOut<In, L>, L> => {
+): SequentialOf<In, ChainOut<In, L>> => {
   const ls = layers as unknown as readonly AnyLayer[]
   const call = (x: Expr<In>) => {
     // inside another model this chain is one of its layers: its leaves nest under its own place name
@@ -99,10 +110,10 @@ export const sequential = <const In extends Shape, const L extends readonly unkn
     }
     return E.right(rows)
   }
-  const init = (k: Key) => ls.map((l, i) => initLayer(l, foldIn(k, String(i)))) as unknown as ChainParams<L>
-  return Object.assign(call, { inputShape, layers: ls, init, summary }) as unknown as Sequential<In, ChainOut<In, L>, L>
+  const init = (k: Key): readonly LayerTensors[] => ls.map((l, i) => initLayer(l, foldIn(k, String(i))))
+  return Object.assign(call, { inputShape, layers: ls, init, summary }) as unknown as SequentialOf<In, ChainOut<In, L>>
 }
 
 /** Builds a sequential model on a fresh input named `name` (default 'x'). */
-export const applyToInput = <In extends Shape, O, L extends readonly unknown[]>(model: Sequential<In, O, L>, name = 'x') =>
-  model(inputExpr(name, model.inputShape))
+export const applyToInput = <In extends Shape, O extends Shape>(model: Sequential<In, O>, name = 'x'): Expr<O> =>
+  model(inputExpr(name, model.inputShape)) as Expr<O>

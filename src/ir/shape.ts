@@ -28,6 +28,13 @@ export class ShapeError extends Error {
   ) {
     super(`ShapeError: ${detail}`)
     this.name = 'ShapeError'
+    // The message already starts with the name: print it once (Node prints `stack`, `String(e)` uses toString).
+    if (this.stack?.startsWith(`ShapeError: ${this.message}`)) this.stack = this.stack.slice('ShapeError: '.length)
+  }
+
+  /** The message, which already starts with `ShapeError: ` (not `ShapeError: ShapeError: ...`). */
+  override toString(): string {
+    return this.message
   }
 }
 

@@ -3,7 +3,7 @@ import { describe, expectTypeOf, it } from 'vitest'
 import { lenet, y } from '../../examples/lenet.js'
 import { logits } from '../../examples/lenet-pipe.js'
 import {
-  type Expr, type Tensor, F, avgPool2d, batchNorm1d, batchNorm2d, conv2d, flatten, input, intInput, linear, maxPool2d, mul, reshape, sequential, sigmoid, softmax,
+  type ChainParams, type Expr, type Tensor, F, avgPool2d, batchNorm1d, batchNorm2d, conv2d, flatten, input, intInput, linear, maxPool2d, mul, reshape, sequential, sigmoid, softmax,
 } from '../../src/dsl/index.js'
 import type { Apply } from '../../src/types/fn.js'
 import type { Conv2dFn, PoolFn } from '../../src/types/rules/conv2d.js'
@@ -14,13 +14,15 @@ describe('LeNet types', () => {
     expectTypeOf(y.shape).toEqualTypeOf<readonly ['N', 10]>()
     expectTypeOf(logits.shape).toEqualTypeOf<readonly ['N', 10]>()
   })
-  it('has a typed parameter tree', () => {
+  it('has a parameter tree by layer index, typed per layer by ChainParams', () => {
     const p = lenet.init([0, 0])
-    expectTypeOf(p[0].weight).toEqualTypeOf<Tensor<readonly [6, 1, 5, 5]>>()
-    expectTypeOf(p[0].bias).toEqualTypeOf<Tensor<readonly [6]>>()
-    expectTypeOf(p[7].weight).toEqualTypeOf<Tensor<readonly [120, 400]>>()
-    expectTypeOf(p[11].weight).toEqualTypeOf<Tensor<readonly [10, 84]>>()
-    expectTypeOf<keyof (typeof p)[1] & string>().toEqualTypeOf<never>()
+    expectTypeOf(p[0]!.weight).toEqualTypeOf<Tensor>()
+    const layers = [conv2d(1, 6, { kernel: 5, padding: 2 }), sigmoid(), linear(400, 120)] as const
+    type P = ChainParams<typeof layers>
+    expectTypeOf<P[0]['weight']>().toEqualTypeOf<Tensor<readonly [6, 1, 5, 5]>>()
+    expectTypeOf<P[0]['bias']>().toEqualTypeOf<Tensor<readonly [6]>>()
+    expectTypeOf<P[2]['weight']>().toEqualTypeOf<Tensor<readonly [120, 400]>>()
+    expectTypeOf<keyof P[1] & string>().toEqualTypeOf<never>()
   })
   it('mul() keeps literal types', () => {
     expectTypeOf(mul(16, 5, 5)).toEqualTypeOf<400>()

@@ -3,17 +3,7 @@
  * examples of shape `S`; the type is `S` itself when they agree and the `ShapeError` text of the runtime
  * check (src/runtime/train/model.ts `checkData`) when they do not.
  */
-import type { DimsAgree, Shape, ShapeErr, ShowShape } from '../shape.js'
-
-type AllAgree<A extends Shape, B extends Shape> = A extends readonly [infer a, ...infer ar extends Shape]
-  ? B extends readonly [infer b, ...infer br extends Shape]
-    ? DimsAgree<a, b> extends true
-      ? AllAgree<ar, br>
-      : false
-    : false
-  : B extends readonly []
-    ? true
-    : false
+import type { Shape, ShapeErr, ShapesAgree, ShowShape } from '../shape.js'
 
 /** One example's shape of a model input `[N, ...E]`. */
 export type ExampleOf<In extends Shape> = In extends readonly [unknown, ...infer E extends Shape] ? E : Shape
@@ -29,6 +19,6 @@ export type DataFit<In extends Shape, S extends Shape> = 0 extends 1 & In
   ? S // an untyped model (`any` input) is checked at run time
   : number extends S['length'] | In['length']
   ? S
-  : AllAgree<ExampleOf<In>, S> extends true
+  : ShapesAgree<ExampleOf<In>, S> extends true
     ? S
     : ShapeErr<`the model expects examples ${ShowShape<ExampleOf<In>>} but the data has ${ShowShape<S>}`>

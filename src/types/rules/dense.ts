@@ -21,8 +21,11 @@ export interface LinearFn<I extends number, O extends number> extends ShapeFn {
       : Shape
 }
 
+/** Whether every dim is a known size (a symbolic dim, also a type parameter, makes it false). */
+type AllSizes<S extends Shape> = S extends readonly [infer H, ...infer R extends Shape] ? (IsSize<H> extends true ? AllSizes<R> : false) : true
+
 /** Product of dims that are all known sizes, else `number`. */
-export type DimProduct<S extends Shape> = S extends readonly number[] ? Product<S> : number
+export type DimProduct<S extends Shape> = AllSizes<S> extends true ? (S extends readonly number[] ? Product<S> : number) : number
 
 /**
  * flatten(): [N, ...rest] -> [N, product(rest)] (PyTorch's nn.Flatten, start_dim 1).
