@@ -159,7 +159,7 @@ export const parallel = <const L extends readonly [AnyLayer, ...AnyLayer[]]>(...
  * under `i.`.
  *
  * Runs on the existing ops: each output is viewed as [before, 1, size, after], zero-padded to the joined
- * size at its offset by a 1x1 average pool (whose windows over padding give 0), and the views are added.
+ * size at its offset by a 1x1 convolution with the constant filter 1 (a copy), and the views are added.
  *
  * @example
  * concat(1, conv2d(192, 64, { kernel: 1 }), conv2d(192, 32, { kernel: 3, padding: 1 })) // [N, 192, H, W] -> [N, 96, H, W]
@@ -182,11 +182,13 @@ export const concat = <const A extends number, const L extends readonly [AnyLaye
       const before = dimProduct(joined.slice(0, a))
       const after = dimProduct(joined.slice(a + 1))
       const total = joined[a] as number
+      // a 1x1 convolution with the constant filter 1 over one channel copies its input, zero-padded
+      const one = mk('fill', [], { value: 1 }, [1, 1, 1, 1], 'float32')
       let offset = 0
       const placed = outs.map((o): Node => {
         const size = o.shape[a] as number
         const view = mk('reshape', [o], { shape: [before, 1, size, after] })
-        const padded = mk('avgPool2d', [view], { kernel: [1, 1], strides: [1, 1], layout: 'NCHW', pad: [offset, total - offset - size, 0, 0] })
+        const padded = mk('conv2d', [view, one], { strides: [1, 1], dilations: [1, 1], layout: 'NCHW', pad: [offset, total - offset - size, 0, 0] })
         offset += size
         return padded
       })

@@ -122,7 +122,7 @@ export const initLeaves = (m: AnyModel, k: Key): Record<string, Tensor> =>
  */
 export const model = <const In extends Shape, R>(
   inputShape: In,
-  body: (x: Expr<In>) => R,
+  body: (x: Expr<In>) => BodyResult<R>,
   name?: string,
 ): ModelOf<In, R> => {
   const m = Object.assign(
@@ -136,10 +136,15 @@ export const model = <const In extends Shape, R>(
 }
 
 /**
+ * What a model's body may return: an expression, a shape error (already reported where it arose), or `unknown`,
+ * the type TypeScript gives a call that already failed (so it is not reported a second time); anything else
+ * must be an expression.
+ */
+export type BodyResult<R> = unknown extends R ? R : R extends Expr<Shape, 'float32'> | AnyShapeErr ? R : Expr<Shape, 'float32'>
+
+/**
  * The model a body returning `R` makes: `Model<In, O, NamedParams>` for an expression of shape `O`, or the body's
- * shape error itself (already reported where it arose), so hovering a broken model shows the error text. (`R` is
- * not constrained: a body whose composition failed has a type TypeScript chose after the error, often `unknown`,
- * and that must not be reported a second time.)
+ * shape error itself (already reported where it arose), so hovering a broken model shows the error text.
  */
 export type ModelOf<In extends Shape, R> = R extends Expr<infer O, 'float32'> ? Model<In, O, NamedParams> : R
 

@@ -1,9 +1,12 @@
 /**
  * Combinators at run time: what `chain`, `residual`, `parallel`, `concat` and `identity` compute (predict on
  * known inputs), how their parameters are named and drawn (inside `sequential` and `model`, with `init`,
- * `paramSlots` and `flattenParams` agreeing), that a model built from them trains with `fit`, the ResNet-18
+ * `paramSlots` and `flattenParams` agreeing), that a model built from them trains with `fit` and exports to ONNX, the ResNet-18
  * example's parameter count, the shared runtime error texts, and that `flow` of layers names them as `pipe` does.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import {
@@ -14,6 +17,7 @@ import {
   chain,
   concat,
   conv2d,
+  exportOnnx,
   fit,
   flattenParams,
   flow,
@@ -126,6 +130,33 @@ describe('fit', () => {
     expect(last.trainAcc).toBeGreaterThan(0.85)
     // the trained tree holds every leaf, by the names paramSlots gives
     expect(Object.keys(flattenParams(r.params)).sort()).toEqual(names(net).sort())
+  })
+})
+
+describe('ONNX', () => {
+  it('a model of chain, concat and residual exports, and ONNX Runtime predicts what predict does', async () => {
+    const ort = await import('onnxruntime-web')
+    ort.env.wasm.numThreads = 1
+    const net = model(['N', 2, 5, 5], (h) =>
+      pipe(h, concat(1, identity(), conv2d(2, 3, { kernel: 3, padding: 1 })), relu(), residual(conv2d(5, 5, { kernel: 1 })), concat(-1, identity(), identity())),
+    )
+    const params = net.init(key(1))
+    const dir = await mkdtemp(join(tmpdir(), 'typegrad-combinators-'))
+    try {
+      const file = join(dir, 'net.onnx')
+      rightOf(await exportOnnx(net, params, file)())
+      const x = uniform(key(2), 3 * 2 * 5 * 5, -1, 1)
+      const ours = rightOf(await predict(net, params, x, { backend })())
+      const session = await ort.InferenceSession.create(await readFile(file))
+      const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, [3, 2, 5, 5]) })
+      const theirs = out[session.outputNames[0]!]!
+      await session.release()
+      expect([...theirs.dims]).toEqual([3, 5, 5, 10])
+      const diff = Math.max(...Array.from(theirs.data as Float32Array, (v, i) => Math.abs(v - ours.data[i]!)))
+      expect(diff).toBeLessThan(1e-4)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -14,6 +14,7 @@ import {
   type Sequential,
   F,
   avgPool2d,
+  batchNorm1d,
   batchNorm2d,
   chain,
   concat,
@@ -22,15 +23,19 @@ import {
   flow,
   identity,
   input,
+  intInput,
   linear,
+  logSoftmax,
   maxPool2d,
   model,
   parallel,
   pipe,
   relu,
+  reshape,
   residual,
   sequential,
   sigmoid,
+  softmax,
 } from '../../src/dsl/index.js'
 import type { Apply, ChainFn, ConcatFn, IdentityFn, ParallelFn, ResidualFn } from '../../src/types/index.js'
 import type { Conv2dFn } from '../../src/types/rules/conv2d.js'
@@ -96,6 +101,22 @@ describe('blocks as values', () => {
     expectTypeOf(block(input('x', ['B', 64, 56, 56]))).toEqualTypeOf<Expr<readonly ['B', 64, 56, 56], 'float32'>>()
     const head = <N extends string>(h: Expr<readonly [N, 128, 28, 28]>) => pipe(h, maxPool2d({ kernel: 28 }), flatten(), linear(128, 10))
     expectTypeOf(head(input('x', ['B', 128, 28, 28]))).toEqualTypeOf<Expr<readonly ['B', 10], 'float32'>>()
+  })
+  it('every rule resolves for a batch name that is a type parameter', () => {
+    const g = <N extends string>(h: Expr<readonly [N, 3, 32, 32]>, y: Expr<readonly [N], 'int32'>) => {
+      const z = pipe(
+        h,
+        conv2d(3, 8, { kernel: 3, padding: 'same' }), maxPool2d({ kernel: 2 }), avgPool2d({ kernel: 2, padding: 1 }),
+        concat(1, identity(), parallel(identity(), identity())), residual(chain(relu(), conv2d(16, 16, { kernel: 1 }))),
+        flatten(), linear(1296, 10), batchNorm1d(10), softmax(), logSoftmax(-1), softmax(0),
+      )
+      return [z, pipe(h, reshape([-1, 3072])), F.crossEntropy(z, y), F.mean(F.mul(z, F.sub(z, F.exp(z))))] as const
+    }
+    expectTypeOf(g(input('x', ['B', 3, 32, 32]), intInput('y', ['B']))).toEqualTypeOf<
+      readonly [Expr<readonly ['B', 10], 'float32'>, Expr<readonly [number, 3072], 'float32'>, Expr<readonly [], 'float32'>, Expr<readonly [], 'float32'>]
+    >()
+    const mlp = <N extends string>(n: N) => sequential([n, 784], linear(784, 10), relu())
+    expectTypeOf(mlp('Q')).toEqualTypeOf<Sequential<readonly ['Q', 784], readonly ['Q', 10]>>()
   })
   it('parallel, concat (Inception, DenseNet) and identity', () => {
     const x56 = input('x', ['N', 64, 56, 56])
