@@ -2,6 +2,7 @@
  * Functional ops on expressions (like torch.nn.functional): typed shape in, typed shape out.
  * Each builds IR nodes and checks shapes at run time with the same texts as the types.
  */
+import type { MatmulOut } from '../types/rules/matmul.js'
 import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
 import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
@@ -84,3 +85,15 @@ export const sum = <X extends Operand>(x: X): X extends AnyShapeErr ? X : Expr<r
  */
 export const mean = <X extends Operand>(x: X): X extends AnyShapeErr ? X : Expr<readonly [], 'float32'> =>
   expr(mk('mean', [(x as Expr).node], { axes: (x as Expr).shape.map((_, i) => i), keepDims: false })) as never
+
+/**
+ * Matrix product with broadcasting batch dims (numpy's / torch's matmul): [..., M, K] x [..., K, N] ->
+ * [broadcast(...), M, N]; operands of rank 2 or more.
+ *
+ * @example
+ * const scores = matmul(q, k) // ['N', 8, 16, 64] x ['N', 8, 64, 16] -> ['N', 8, 16, 16]
+ */
+export const matmul = <A extends Shape, B extends Shape>(
+  a: Expr<A, 'float32'>,
+  b: Checked<MatmulOut<A, B>, Expr<B, 'float32'>>,
+): Result<MatmulOut<A, B>> => expr(mk('batchMatMul', [a.node, (b as Expr<B, 'float32'>).node], {})) as never
