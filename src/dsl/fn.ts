@@ -4,6 +4,7 @@
  */
 import type { MatmulOut } from '../types/rules/matmul.js'
 import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
+import type { TransposeOut } from '../types/rules/transpose.js'
 import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
 import { mk } from './node.js'
@@ -97,3 +98,12 @@ export const matmul = <A extends Shape, B extends Shape>(
   a: Expr<A, 'float32'>,
   b: Checked<MatmulOut<A, B>, Expr<B, 'float32'>>,
 ): Result<MatmulOut<A, B>> => expr(mk('batchMatMul', [a.node, (b as Expr<B, 'float32'>).node], {})) as never
+
+/**
+ * The axes permuted (jnp.transpose / torch.permute): axis i of the result is axis perm[i] of x.
+ *
+ * @example
+ * const nhwc = transpose(x, [0, 2, 3, 1]) // ['N', 3, 32, 32] -> ['N', 32, 32, 3]
+ */
+export const transpose = <S extends Shape, const P extends readonly number[]>(x: Expr<S, 'float32'>, perm: Checked<TransposeOut<S, P>, P>): Result<TransposeOut<S, P>> =>
+  expr(mk('transpose', [x.node], { perm: perm as P })) as never
