@@ -2,6 +2,7 @@
  * Functional ops on expressions (like torch.nn.functional): typed shape in, typed shape out.
  * Each builds IR nodes and checks shapes at run time with the same texts as the types.
  */
+import type { ReshapeOut } from '../types/rules/dense.js'
 import type { MatmulOut } from '../types/rules/matmul.js'
 import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
 import type { TransposeOut } from '../types/rules/transpose.js'
@@ -107,3 +108,13 @@ export const matmul = <A extends Shape, B extends Shape>(
  */
 export const transpose = <S extends Shape, const P extends readonly number[]>(x: Expr<S, 'float32'>, perm: Checked<TransposeOut<S, P>, P>): Result<TransposeOut<S, P>> =>
   expr(mk('transpose', [x.node], { perm: perm as P })) as never
+
+/**
+ * The same elements in another shape (jnp.reshape / torch.reshape); one -1 in `shape` is inferred, in
+ * the types too (symbolic dims cancel: ['N', 4, 8] to ['N', -1] is ['N', 32]).
+ *
+ * @example
+ * const flat = reshape(x, ['N', -1]) // ['N', 16, 5, 5] -> ['N', 400]
+ */
+export const reshape = <S extends Shape, const T extends Shape>(x: Expr<S, 'float32'>, shape: Checked<ReshapeOut<S, T>, T>): Result<ReshapeOut<S, T>> =>
+  expr(mk('reshape', [x.node], { shape: shape as T })) as never
