@@ -2,6 +2,7 @@
  * Functional ops on expressions (like torch.nn.functional): typed shape in, typed shape out.
  * Each builds IR nodes and checks shapes at run time with the same texts as the types.
  */
+import type { ArgmaxOut } from '../types/rules/argmax.js'
 import type { ReshapeOut } from '../types/rules/dense.js'
 import type { MatmulOut } from '../types/rules/matmul.js'
 import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
@@ -118,3 +119,13 @@ export const transpose = <S extends Shape, const P extends readonly number[]>(x:
  */
 export const reshape = <S extends Shape, const T extends Shape>(x: Expr<S, 'float32'>, shape: Checked<ReshapeOut<S, T>, T>): Result<ReshapeOut<S, T>> =>
   expr(mk('reshape', [x.node], { shape: shape as T })) as never
+
+/**
+ * The int32 index of the largest element along `axis` (negative counts from the end), which the result
+ * drops (jnp.argmax / torch.argmax); the first among ties; no gradient.
+ *
+ * @example
+ * const predicted = argmax(logits, -1) // ['N', 10] -> ['N'], int32
+ */
+export const argmax = <S extends Shape, const A extends number>(x: Expr<S, 'float32'>, axis: Checked<ArgmaxOut<S, A>, A>): Result<ArgmaxOut<S, A>, 'int32'> =>
+  expr(mk('argMax', [x.node], { axis: axis as A })) as never

@@ -12,6 +12,7 @@
  */
 import { installShapeRules } from '../ir/node.js'
 import type { Op } from '../ir/ops.js'
+import { argMaxOps } from './argMax.js'
 import { arithOps } from './arith.js'
 import { avgPool2dOps } from './avgPool2d.js'
 import { batchNormOps } from './batchNorm.js'
@@ -65,6 +66,7 @@ export const ops = {
   ...batchNormOps,
   ...batchNormStatsOps,
   ...batchMatMulOps,
+  ...argMaxOps,
 } satisfies { [O in Op]: OpImpl<O> }
 
 /** The table has an entry for no name that is not an op (spreads escape excess-property checks). */
