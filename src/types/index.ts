@@ -11,3 +11,4 @@ export type { ChainFn, ResidualFn, ParallelFn, ConcatFn } from './rules/compose.
 export type { MatmulOut } from './rules/matmul.js'
 export type { TransposeOut } from './rules/transpose.js'
 export type { ArgmaxOut } from './rules/argmax.js'
+export type { ReshapeOut } from './rules/dense.js'
