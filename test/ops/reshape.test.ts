@@ -40,30 +40,32 @@ const shapeTargetArb = fc
   })
 
 describe('reshape', () => {
-  it('is F.reshape: the -1 is computed in the types, symbolic dims cancelling', () => {
+  it('is F.reshape: the -1 is computed in the types for known sizes; with symbolic dims by the runtime rule', () => {
+    // with a symbolic batch the types leave the -1 as number (computing it would not resolve inside functions
+    // generic over the batch name); the runtime rule computes and checks it, symbolic dims cancelling
     const y = F.reshape(input('x', ['N', 4, 8]), ['N', -1])
-    expectTypeOf(y).toEqualTypeOf<Expr<readonly ['N', 32], 'float32'>>()
+    expectTypeOf(y).toEqualTypeOf<Expr<readonly ['N', number], 'float32'>>()
     expect(y.node.op).toBe('reshape')
     expect(y.shape).toEqual(['N', 32])
     const z = F.reshape(input('x', [2, 4, 8]), [-1, 16])
     expectTypeOf(z).toEqualTypeOf<Expr<readonly [4, 16], 'float32'>>()
     expect(z.shape).toEqual([4, 16])
     const w = F.reshape(input('x', ['N', 4, 8]), [-1, 8])
-    expectTypeOf(w).toEqualTypeOf<Expr<readonly ['4*N', 8], 'float32'>>()
+    expectTypeOf(w).toEqualTypeOf<Expr<readonly [number, 8], 'float32'>>()
     expect(w.shape).toEqual(['4*N', 8])
-    expectTypeOf<ReshapeOut<readonly ['N', 4, 'M', 8], readonly ['M', -1, 2]>>().toEqualTypeOf<readonly ['M', '16*N', 2]>()
+    expectTypeOf<ReshapeOut<readonly ['N', 4, 'M', 8], readonly ['M', -1, 2]>>().toEqualTypeOf<readonly ['M', number, 2]>()
     expect(rs(leaf('x', [1]), []).shape).toEqual([])
     expect(mk('reshape', [mk('input', [], { name: 'x', dtype: 'float32' }, ['N', 4, 'M', 8], 'float32')], { shape: ['M', -1, 2] }).shape).toEqual(['M', '16*N', 2])
   })
 
   it("reports a target that does not fit at the target, with the runtime rule's text", () => {
+    // with a symbolic batch the runtime rule is the check (see above)
     const x = input('x', ['N', 4, 8])
-    // @ts-expect-error 32 is not a multiple of 5
     expect(() => F.reshape(x, ['N', -1, 5])).toThrow('ShapeError: reshape cannot turn [N, 4, 8] (32*N elements) into [N, -1, 5]')
-    expectTypeOf(F.reshape<readonly ['N', 4, 8], readonly ['N', -1, 5]>).parameter(1).toEqualTypeOf<'ShapeError: reshape cannot turn [N, 4, 8] (32*N elements) into [N, -1, 5]'>()
-    // @ts-expect-error two -1s
     expect(() => F.reshape(x, [-1, -1])).toThrow('ShapeError: reshape target [-1, -1] has more than one -1')
-    expectTypeOf<ReshapeOut<readonly ['N', 4, 8], readonly [-1, -1]>>().toEqualTypeOf<'ShapeError: reshape target [-1, -1] has more than one -1'>()
+    // @ts-expect-error two -1s, known sizes
+    expect(() => F.reshape(input('q', [2, 4]), [-1, -1])).toThrow('ShapeError: reshape target [-1, -1] has more than one -1')
+    expectTypeOf<ReshapeOut<readonly [2, 4], readonly [-1, -1]>>().toEqualTypeOf<'ShapeError: reshape target [-1, -1] has more than one -1'>()
     const k = input('k', [3, 4, 8])
     // @ts-expect-error 96 elements are not a multiple of 5
     expect(() => F.reshape(k, [-1, 5])).toThrow('ShapeError: reshape cannot turn [3, 4, 8] (96 elements) into [-1, 5]')
