@@ -18,6 +18,7 @@ import { batchNormOps } from './batchNorm.js'
 import { batchNormStatsOps } from './batchNormStats.js'
 import { binaryOps } from './binary.js'
 import { broadcastToOps } from './broadcastTo.js'
+import { concatOps } from './concat.js'
 import { conv2dOps } from './conv2d.js'
 import { conv2dGradOps } from './conv2dGrads.js'
 import { crossEntropyOps } from './crossEntropy.js'
@@ -27,11 +28,13 @@ import { invalidCountOps } from './invalidCount.js'
 import { leafOps } from './leaves.js'
 import { matMulOps } from './matMul.js'
 import { maxPool2dOps } from './maxPool2d.js'
+import { padOps } from './pad.js'
 import { reduceOps } from './reduce.js'
 import { reluOps } from './relu.js'
 import { reshapeOps } from './reshape.js'
 import type { OpImpl } from './shared/impl.js'
 import { sigmoidOps } from './sigmoid.js'
+import { sliceOps } from './slice.js'
 import { softmaxOps } from './softmax.js'
 import { tanhOps } from './tanh.js'
 import { transposeOps } from './transpose.js'
@@ -63,6 +66,9 @@ export const ops = {
   ...dropoutOps,
   ...batchNormOps,
   ...batchNormStatsOps,
+  ...concatOps,
+  ...sliceOps,
+  ...padOps,
 } satisfies { [O in Op]: OpImpl<O> }
 
 /** The table has an entry for no name that is not an op (spreads escape excess-property checks). */
