@@ -3,6 +3,7 @@
  * Each builds IR nodes and checks shapes at run time with the same texts as the types.
  */
 import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
+import type { ReduceOut } from '../types/rules/reduce.js'
 import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
 import { mk } from './node.js'
@@ -71,16 +72,46 @@ export const crossEntropy = <L extends Shape, Y extends Shape>(
   labels: Checked<CrossEntropyOut<L, Y>, Expr<Y, 'int32'>>,
 ): Result<CrossEntropyOut<L, Y>> => expr(mk('softmaxCrossEntropy', [logits.node, (labels as Expr<Y, 'int32'>).node], {})) as never
 
-/**
- * Sum over all elements: S -> [].
- * @example sum(x)
- */
-export const sum = <X extends Operand>(x: X): X extends AnyShapeErr ? X : Expr<readonly [], 'float32'> =>
-  expr(mk('sum', [(x as Expr).node], { axes: (x as Expr).shape.map((_, i) => i), keepDims: false })) as never
+/** The result of a reduction of X: the reduced shape's expression, or X's (or the axes') error. */
+type ReduceResult<X, A extends readonly number[] | undefined, K extends boolean, Op extends string> =
+  X extends Expr<infer S, 'float32'> ? Result<ReduceOut<S, A, K, Op>> : X
+/** The axes argument of a reduction: itself, or the error text when an axis is out of range. */
+type AxesArg<X, A extends readonly number[] | undefined, K extends boolean, Op extends string> =
+  X extends Expr<infer S, 'float32'> ? Checked<ReduceOut<S, A, K, Op>, A> : A
+
+const reduction =
+  <Op extends 'sum' | 'mean' | 'max'>(op: Op) =>
+  <X extends Operand, const A extends readonly number[] | undefined = undefined, K extends boolean = false>(
+    x: X,
+    axes?: AxesArg<X, A, K, Op>,
+    keepDims?: K,
+  ): ReduceResult<X, A, K, Op> => {
+    const e = x as Expr
+    const ax = (axes as readonly number[] | undefined) ?? e.shape.map((_, i) => i)
+    return expr(mk(op, [e.node], { axes: [...ax], keepDims: keepDims ?? false })) as never
+  }
 
 /**
- * Mean over all elements: S -> [].
- * @example mean(x)
+ * Sum over `axes` (negative axes count from the end; none given: every axis), dropping them, or keeping
+ * them as size-1 dims with `keepDims` (jnp.sum / torch.sum): the shape is computed in the types, and an
+ * axis out of range is the ShapeError at `axes`.
+ *
+ * @example
+ * sum(x)              // ['N', 10] -> []
+ * sum(x, [-1])        // ['N', 10] -> ['N']
+ * sum(x, [0], true)   // ['N', 10] -> [1, 10]
  */
-export const mean = <X extends Operand>(x: X): X extends AnyShapeErr ? X : Expr<readonly [], 'float32'> =>
-  expr(mk('mean', [(x as Expr).node], { axes: (x as Expr).shape.map((_, i) => i), keepDims: false })) as never
+export const sum = reduction('sum')
+
+/**
+ * Mean over `axes` (as `sum`; none given: every axis). mean * count = sum.
+ * @example mean(x, [1]) // ['N', 10] -> ['N']
+ */
+export const mean = reduction('mean')
+
+/**
+ * Max over `axes` (as `sum`; none given: every axis). Gradient on ties: every element equal to the max
+ * gets the full output gradient (tfjs's rule, and the reference interpreter's), not a share of it.
+ * @example max(x, [-1], true) // ['N', 10] -> ['N', 1]
+ */
+export const max = reduction('max')
