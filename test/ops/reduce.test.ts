@@ -12,7 +12,7 @@ import { interpret } from '../../src/compile/interpret.js'
 import { optimize } from '../../src/compile/pipeline.js'
 import { input } from '../../src/dsl/expr.js'
 import * as F from '../../src/dsl/fn.js'
-import { mk } from '../../src/dsl/node.js'
+import { type Node, mk } from '../../src/dsl/node.js'
 import { checkGrads, expectClose, leaf, rand, useCpu, weightedSum } from '../compile/support.js'
 import { reference, runLowered } from '../compile/lower/support.js'
 import { randomInput, roundTrip } from '../runtime/export/support.js'
@@ -32,7 +32,7 @@ const shapeAndAxes = fc
       .map(([axes, neg, keepDims]) => ({ shape, axes: axes.map((a) => (neg[a] ? a - shape.length : a)), keepDims })),
   )
 
-const run = (n: ReturnType<typeof mk>, x: tf.Tensor): tf.Tensor => interpret([n], { inputs: {}, params: { x } })[0]!
+const run = (n: Node, x: tf.Tensor): tf.Tensor => interpret([n], { inputs: {}, params: { x } })[0]!
 
 describe('F.sum / F.mean / F.max', () => {
   it('reduce every axis with no axes, and the given axes otherwise', () => {
@@ -126,8 +126,8 @@ describe('F.sum / F.mean / F.max', () => {
         mk('sum', [h], { axes: [1, -1], keepDims: true }),
         mk('mean', [h], { axes: [-3], keepDims: false }),
       ]
-      const all = (n: ReturnType<typeof mk>) => mk('mean', [n], { axes: n.shape.map((_, i) => i), keepDims: false })
-      const loss = outs.map((o) => all(mk('square', [o], {}))).reduce((a, b) => mk('add', [a, b], {}))
+      const all = (n: Node): Node => mk('mean', [n], { axes: n.shape.map((_, i) => i), keepDims: false })
+      const loss = outs.map((o) => all(mk('square', [o], {}))).reduce((a: Node, b: Node): Node => mk('add', [a, b], {}))
       const roots = [...outs, loss, ...grad(loss, [x, w])]
       const feeds = hostFeeds(roots, 2)
       const want = await reference(roots, feeds)
