@@ -3,6 +3,8 @@
  * Each builds IR nodes and checks shapes at run time with the same texts as the types.
  */
 import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
+import type { Apply } from '../types/fn.js'
+import type { AxisFn } from '../types/rules/misc.js'
 import type { ReduceOut } from '../types/rules/reduce.js'
 import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
@@ -115,3 +117,26 @@ export const mean = reduction('mean')
  * @example max(x, [-1], true) // ['N', 10] -> ['N', 1]
  */
 export const max = reduction('max')
+
+/** The result of softmax / logSoftmax along axis A: X's expression, or the out-of-range axis's error. */
+type AxisResult<X, A extends number, Op extends string> = X extends Expr<infer S, 'float32'> ? Result<Apply<AxisFn<Op, A>, S>> : X
+/** The axis argument: itself, or the error text when it is out of range. */
+type AxisArg<X, A extends number, Op extends string> = X extends Expr<infer S, 'float32'> ? Checked<Apply<AxisFn<Op, A>, S>, A> : A
+
+const alongAxis =
+  <Op extends 'softmax' | 'logSoftmax'>(op: Op) =>
+  <X extends Operand, const A extends number = -1>(x: X, axis?: AxisArg<X, A, Op>): AxisResult<X, A, Op> =>
+    expr(mk(op, [(x as Expr).node], { axis: (axis as number | undefined) ?? -1 })) as never
+
+/**
+ * softmax along `axis` (default -1, negative counting from the end): S -> S, summing to 1 on the axis
+ * (jax.nn.softmax / torch.nn.functional.softmax); an axis out of range is the ShapeError at `axis`.
+ * @example softmax(logits) // ['N', 10] -> ['N', 10]
+ */
+export const softmax = alongAxis('softmax')
+
+/**
+ * log(softmax(x)) along `axis` (default -1), computed stably: S -> S.
+ * @example logSoftmax(logits, 1)
+ */
+export const logSoftmax = alongAxis('logSoftmax')
