@@ -6,6 +6,7 @@ import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
 import type { Apply } from '../types/fn.js'
 import type { AxisFn } from '../types/rules/misc.js'
 import type { ReduceOut } from '../types/rules/reduce.js'
+import type { DropoutRate } from '../types/rules/dropout.js'
 import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
 import { mk } from './node.js'
@@ -140,3 +141,15 @@ export const softmax = alongAxis('softmax')
  * @example logSoftmax(logits, 1)
  */
 export const logSoftmax = alongAxis('logSoftmax')
+
+/**
+ * Inverted dropout (jax / torch.nn.functional.dropout in training form): S -> S, each element kept with
+ * probability 1 - rate and scaled by 1 / (1 - rate), or zeroed. The mask is a pure function of the call's
+ * random key (a training step passes a fresh one) and `stream`, an explicit name that tells this dropout's
+ * mask from the others' (a dropout layer takes its place in the model instead): give each F.dropout in a
+ * model its own stream, or two of them draw the same mask. Inference and the ONNX export run the identity.
+ * A literal rate outside [0, 1) is the ShapeError at `rate`.
+ * @example dropout(h, 0.1, 'attn') // ['N', 16, 64] -> ['N', 16, 64]
+ */
+export const dropout = <X extends Operand, const R extends number>(x: X, rate: Checked<DropoutRate<R>, R>, stream: string): X =>
+  expr(mk('dropout', [(x as Expr).node], { rate: rate as number, stream })) as X
