@@ -7,6 +7,8 @@ import type { Apply } from '../types/fn.js'
 import type { AxisFn } from '../types/rules/misc.js'
 import type { ReduceOut } from '../types/rules/reduce.js'
 import type { DropoutRate } from '../types/rules/dropout.js'
+import type { LayerNormBeta, LayerNormOut } from '../types/rules/reduce.js'
+import { layerNormNode } from './layers/layerNorm.js'
 import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
 import { mk } from './node.js'
@@ -153,3 +155,19 @@ export const logSoftmax = alongAxis('logSoftmax')
  */
 export const dropout = <X extends Operand, const R extends number>(x: X, rate: Checked<DropoutRate<R>, R>, stream: string): X =>
   expr(mk('dropout', [(x as Expr).node], { rate: rate as number, stream })) as X
+
+/**
+ * Layer normalization (torch.nn.functional.layer_norm with weight and bias): over the trailing dims that
+ * gamma's shape G names (PyTorch's normalized_shape: the last G.length dims), (x - mean) / sqrt(var + eps)
+ * * gamma + beta with the biased variance; eps defaults to 1e-5. X must end with G (the ShapeError at
+ * `gamma`) and beta must be G (the ShapeError at `beta`). A composition of existing ops (see
+ * src/dsl/layers/layerNorm.ts).
+ * @example layerNorm(h, gamma, beta) // ['N', 16, 64] with gamma, beta [64]
+ */
+export const layerNorm = <X extends Operand, G extends Shape, B extends Shape>(
+  x: X,
+  gamma: X extends Expr<infer S, 'float32'> ? Checked<LayerNormOut<S, G>, Expr<G, 'float32'>> : Expr<G, 'float32'>,
+  beta: Checked<LayerNormBeta<G, B>, Expr<B, 'float32'>>,
+  opts: { readonly eps?: number } = {},
+): X extends Expr<infer S, 'float32'> ? Result<LayerNormOut<S, G>> : X =>
+  expr(layerNormNode((x as Expr).node, (gamma as Expr).node, (beta as Expr).node, opts.eps ?? 1e-5)) as never

@@ -8,5 +8,5 @@ export type { Broadcast, AxisFn, BatchNorm2dFn, CrossEntropyOut } from './rules/
 export type { Pair, ToPair, WindowOut, SameOut } from './rules/window.js'
 export type { DataFit, ExampleOf } from './rules/data.js'
 export type { ChainFn, ResidualFn, ParallelFn, ConcatFn } from './rules/compose.js'
-export type { ReduceOut } from './rules/reduce.js'
+export type { ReduceOut, LayerNormOut, LayerNormBeta, LayerNormFn } from './rules/reduce.js'
 export type { DropoutRate } from './rules/dropout.js'

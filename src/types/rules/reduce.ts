@@ -1,6 +1,7 @@
 /** Type-level rules of the reductions over axes (sum, mean, max) and of the trailing-axes norms (layerNorm). */
 import type { Lt, Lte } from '../arith.js'
-import type { Dim, Shape, ShapeErr, ShowShape } from '../shape.js'
+import type { In, ShapeFn } from '../fn.js'
+import type { Dim, DimsAgree, Shape, ShapeErr, ShapesAgree, ShowShape } from '../shape.js'
 import type { IsTuple } from './conv2d.js'
 
 /** The axes list as the runtime prints it: `0, -1`. */
@@ -62,3 +63,51 @@ export type ReduceOut<S extends Shape, Axes extends readonly number[] | undefine
       : IsTuple<S> extends true
         ? { readonly [I in keyof S]: 1 }
         : Shape
+
+/** Whether the last dims of X agree with G, dim by dim (symbolic dims agree with anything). */
+type TailAgree<X extends Shape, G extends Shape> = G extends readonly [...infer GR extends Shape, infer GL]
+  ? X extends readonly [...infer XR extends Shape, infer XL]
+    ? DimsAgree<XL, GL> extends true
+      ? TailAgree<XR, GR>
+      : false
+    : false
+  : true
+
+/**
+ * layerNorm over the trailing dims G (gamma's shape, PyTorch's normalized_shape): X unchanged when it ends
+ * with G, else the runtime's ShapeError text.
+ *
+ * @example
+ * type O = LayerNormOut<['N', 16, 64], [64]> // ['N', 16, 64]
+ * type E = LayerNormOut<['N', 16, 64], [32]> // 'ShapeError: layerNorm expects normalized shape [32] at the end of [N, 16, 64]'
+ */
+export type LayerNormOut<X extends Shape, G extends Shape> = IsTuple<X> extends true
+  ? IsTuple<G> extends true
+    ? TailAgree<X, G> extends true
+      ? X
+      : ShapeErr<`layerNorm expects normalized shape ${ShowShape<G>} at the end of ${ShowShape<X>}`>
+    : X
+  : X
+
+/**
+ * layerNorm's beta against gamma's shape G.
+ * @example type E = LayerNormBeta<[64], [32]> // 'ShapeError: layerNorm expects beta [64] but got [32]'
+ */
+export type LayerNormBeta<G extends Shape, B extends Shape> = ShapesAgree<G, B> extends true ? B : ShapeErr<`layerNorm expects beta ${ShowShape<G>} but got ${ShowShape<B>}`>
+
+/**
+ * The layer layerNorm(D): [..., D] unchanged, checking the last dim.
+ *
+ * @example
+ * type O = Apply<LayerNormFn<64>, ['N', 16, 64]> // ['N', 16, 64]
+ * type E = Apply<LayerNormFn<64>, ['N', 32]>     // 'ShapeError: layerNorm expects last dim 64 but got 32'
+ */
+export interface LayerNormFn<D extends number> extends ShapeFn {
+  readonly out: In<this> extends readonly [...Shape, infer L]
+    ? DimsAgree<L, D> extends true
+      ? In<this>
+      : ShapeErr<`layerNorm expects last dim ${D} but got ${L & (number | string)}`>
+    : IsTuple<In<this>> extends true
+      ? ShapeErr<`layerNorm expects an input [..., ${D}] but got []`>
+      : In<this>
+}
