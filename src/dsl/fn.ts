@@ -3,6 +3,7 @@
  * Each builds IR nodes and checks shapes at run time with the same texts as the types.
  */
 import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
+import type { EmbeddingOut } from '../types/rules/embedding.js'
 import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
 import { mk } from './node.js'
@@ -84,3 +85,15 @@ export const sum = <X extends Operand>(x: X): X extends AnyShapeErr ? X : Expr<r
  */
 export const mean = <X extends Operand>(x: X): X extends AnyShapeErr ? X : Expr<readonly [], 'float32'> =>
   expr(mk('mean', [(x as Expr).node], { axes: (x as Expr).shape.map((_, i) => i), keepDims: false })) as never
+
+/**
+ * Rows of a float table [V, D] at int32 indices [...I]: [...I, D] (torch.nn.functional.embedding); an index
+ * outside 0..V-1 reads the nearest row (clamped, on every backend). A table that is not 2-D is a type error.
+ *
+ * @example
+ * const e = embedding(table, intInput('tokens', ['N', 8])) // table [10, 32] -> Expr<readonly ['N', 8, 32]>
+ */
+export const embedding = <T extends Shape, I extends Shape>(
+  table: Checked<EmbeddingOut<T, I>, Expr<T, 'float32'>>,
+  indices: Expr<I, 'int32'>,
+): Result<EmbeddingOut<T, I>> => expr(mk('embedding', [(table as Expr<T>).node, indices.node], {})) as never

@@ -35,6 +35,7 @@ import { sigmoidOps } from './sigmoid.js'
 import { softmaxOps } from './softmax.js'
 import { tanhOps } from './tanh.js'
 import { transposeOps } from './transpose.js'
+import { embeddingOps } from './embedding.js'
 
 /**
  * Every op's implementation, by op name.
@@ -63,6 +64,7 @@ export const ops = {
   ...dropoutOps,
   ...batchNormOps,
   ...batchNormStatsOps,
+  ...embeddingOps,
 } satisfies { [O in Op]: OpImpl<O> }
 
 /** The table has an entry for no name that is not an op (spreads escape excess-property checks). */
