@@ -2,8 +2,12 @@
  * Functional ops on expressions (like torch.nn.functional): typed shape in, typed shape out.
  * Each builds IR nodes and checks shapes at run time with the same texts as the types.
  */
+import type { ArgmaxOut } from '../types/rules/argmax.js'
+import type { ReshapeOut } from '../types/rules/dense.js'
+import type { MatmulOut } from '../types/rules/matmul.js'
 import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
 import type { EmbeddingOut } from '../types/rules/embedding.js'
+import type { TransposeOut } from '../types/rules/transpose.js'
 import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
 import { mk } from './node.js'
@@ -97,3 +101,44 @@ export const embedding = <T extends Shape, I extends Shape>(
   table: Checked<EmbeddingOut<T, I>, Expr<T, 'float32'>>,
   indices: Expr<I, 'int32'>,
 ): Result<EmbeddingOut<T, I>> => expr(mk('embedding', [(table as Expr<T>).node, indices.node], {})) as never
+
+/**
+ * Matrix product with broadcasting batch dims (numpy's / torch's matmul): [..., M, K] x [..., K, N] ->
+ * [broadcast(...), M, N]; operands of rank 2 or more.
+ *
+ * @example
+ * const scores = matmul(q, k) // ['N', 8, 16, 64] x ['N', 8, 64, 16] -> ['N', 8, 16, 16]
+ */
+export const matmul = <A extends Shape, B extends Shape>(
+  a: Expr<A, 'float32'>,
+  b: Checked<MatmulOut<A, B>, Expr<B, 'float32'>>,
+): Result<MatmulOut<A, B>> => expr(mk('batchMatMul', [a.node, (b as Expr<B, 'float32'>).node], {})) as never
+
+/**
+ * The axes permuted (jnp.transpose / torch.permute): axis i of the result is axis perm[i] of x.
+ *
+ * @example
+ * const nhwc = transpose(x, [0, 2, 3, 1]) // ['N', 3, 32, 32] -> ['N', 32, 32, 3]
+ */
+export const transpose = <S extends Shape, const P extends readonly number[]>(x: Expr<S, 'float32'>, perm: Checked<TransposeOut<S, P>, P>): Result<TransposeOut<S, P>> =>
+  expr(mk('transpose', [x.node], { perm: perm as P })) as never
+
+/**
+ * The same elements in another shape (jnp.reshape / torch.reshape); one -1 in `shape` is inferred, in
+ * the types too (symbolic dims cancel: ['N', 4, 8] to ['N', -1] is ['N', 32]).
+ *
+ * @example
+ * const flat = reshape(x, ['N', -1]) // ['N', 16, 5, 5] -> ['N', 400]
+ */
+export const reshape = <S extends Shape, const T extends Shape>(x: Expr<S, 'float32'>, shape: Checked<ReshapeOut<S, T>, T>): Result<ReshapeOut<S, T>> =>
+  expr(mk('reshape', [x.node], { shape: shape as T })) as never
+
+/**
+ * The int32 index of the largest element along `axis` (negative counts from the end), which the result
+ * drops (jnp.argmax / torch.argmax); the first among ties; no gradient.
+ *
+ * @example
+ * const predicted = argmax(logits, -1) // ['N', 10] -> ['N'], int32
+ */
+export const argmax = <S extends Shape, const A extends number>(x: Expr<S, 'float32'>, axis: Checked<ArgmaxOut<S, A>, A>): Result<ArgmaxOut<S, A>, 'int32'> =>
+  expr(mk('argMax', [x.node], { axis: axis as A })) as never

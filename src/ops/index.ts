@@ -12,9 +12,11 @@
  */
 import { installShapeRules } from '../ir/node.js'
 import type { Op } from '../ir/ops.js'
+import { argMaxOps } from './argMax.js'
 import { arithOps } from './arith.js'
 import { avgPool2dOps } from './avgPool2d.js'
 import { batchNormOps } from './batchNorm.js'
+import { batchMatMulOps } from './batchMatMul.js'
 import { batchNormStatsOps } from './batchNormStats.js'
 import { binaryOps } from './binary.js'
 import { broadcastToOps } from './broadcastTo.js'
@@ -65,6 +67,8 @@ export const ops = {
   ...batchNormOps,
   ...batchNormStatsOps,
   ...embeddingOps,
+  ...batchMatMulOps,
+  ...argMaxOps,
 } satisfies { [O in Op]: OpImpl<O> }
 
 /** The table has an entry for no name that is not an op (spreads escape excess-property checks). */

@@ -24,8 +24,8 @@ declare module '../ir/ops.js' {
   }
 }
 
-/** from / product(known) when symbolic: cancels equal symbolic factors (N*400 / 400 = N). */
-const symbolicQuotient = (from: Dim, known: readonly Dim[]): Dim => {
+/** from / product(known) when symbolic: cancels equal symbolic factors (N*400 / 400 = N); undefined when the sizes do not divide. */
+const symbolicQuotient = (from: Dim, known: readonly Dim[]): Dim | undefined => {
   const factors = String(from).split('*')
   let divisor = 1
   for (const d of known) {
@@ -36,6 +36,7 @@ const symbolicQuotient = (from: Dim, known: readonly Dim[]): Dim => {
   const num = factors.filter((f) => /^\d+$/.test(f)).reduce((a, f) => a * Number(f), 1)
   const syms = factors.filter((f) => !/^\d+$/.test(f))
   const n = num / divisor
+  if (!Number.isInteger(n)) return undefined
   return syms.length === 0 ? n : [...(n === 1 ? [] : [String(n)]), ...syms].join('*')
 }
 
@@ -51,7 +52,8 @@ export const reshapeShape = (x: RShape, target: RShape): RuleResult => {
       if (to === 0 || from % to !== 0) return shapeError('reshape', `reshape cannot turn ${showShape(x)} (${from} elements) into ${showShape(target)}`, x)
       return ok(target.map((d) => (d === -1 ? from / to : d)))
     }
-    const rest: Dim = symbolicQuotient(from, known)
+    const rest = symbolicQuotient(from, known)
+    if (rest === undefined) return shapeError('reshape', `reshape cannot turn ${showShape(x)} (${from} elements) into ${showShape(target)}`, x)
     return ok(target.map((d) => (d === -1 ? rest : d)))
   }
   if (isKnown(from) && isKnown(to) && from !== to)

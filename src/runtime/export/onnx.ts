@@ -75,7 +75,8 @@ export const onnxModelProto = (
   const opset = opts.opset ?? DEFAULT_OPSET
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET)
     return fail(`cannot export to opset ${opset}: supported opsets are ${MIN_OPSET}..${MAX_OPSET}`)
-  if (output.dtype !== 'float32') return fail(`cannot export a ${output.dtype} output: only float32 outputs are supported`, output)
+  // an int32 output: indices (argmax)
+  if (output.dtype !== 'float32' && output.dtype !== 'int32') return fail(`cannot export a ${output.dtype} output: only float32 and int32 outputs are supported`, output)
   const root = inferenceForm([output])[0]!
   const g = graphOf([root])
   const x = g.inputs[0]
@@ -120,7 +121,7 @@ export const onnxModelProto = (
                 node: b.nodes,
                 initializer: b.initializers,
                 input: [valueInfo(inputName, x.shape, x.dtype)],
-                output: [valueInfo(outputName, root.shape, 'float32')],
+                output: [valueInfo(outputName, root.shape, root.dtype)],
               },
             }),
           ).finish(),

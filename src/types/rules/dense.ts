@@ -1,7 +1,7 @@
 /** Type-level shape rules of linear, flatten and reshape. Runtime twins: src/dsl/layers. */
-import type { Eq, FloorDiv, Product } from '../arith.js'
+import type { Eq, FloorDiv, Mul, Product } from '../arith.js'
 import type { In, ShapeFn } from '../fn.js'
-import type { DimsAgree, IsSize, Shape, ShapeErr, ShowShape } from '../shape.js'
+import type { DimsAgree, IsSize, IsSymbolic, Shape, ShapeErr, ShowShape } from '../shape.js'
 import type { IsTuple } from './conv2d.js'
 
 /**
@@ -62,10 +62,17 @@ type KnownOnly<T extends Shape> = T extends readonly [infer H, ...infer R extend
 export interface ReshapeFn<T extends Shape> extends ShapeFn {
   readonly out: ReshapeOut<In<this>, T>
 }
-type ReshapeOut<X extends Shape, T extends Shape> =
+/**
+ * The shape reshape(T) gives X, or its ShapeErr (the twin of src/ops/reshape.ts's `reshapeShape`).
+ *
+ * @example
+ * type O = ReshapeOut<['N', 4, 8], ['N', -1]> // readonly ['N', 32]
+ * type E = ReshapeOut<['N', 4, 8], ['N', -1, 5]> // 'ShapeError: reshape cannot turn [N, 4, 8] (32*N elements) into [N, -1, 5]'
+ */
+export type ReshapeOut<X extends Shape, T extends Shape> =
   DimProduct<X> extends infer From extends number
     ? IsSize<From> extends false
-      ? Fill<T, number>
+      ? SymbolicReshape<X, T>
       : Count<T, -1> extends 0
         ? DimProduct<T> extends infer To extends number
           ? IsSize<To> extends false
@@ -86,3 +93,58 @@ type ReshapeOut<X extends Shape, T extends Shape> =
             : never
           : ShapeErr<`reshape target ${ShowShape<T>} has more than one -1`>
     : never
+
+/** The known sizes' product and the symbolic names of a shape (its -1s left out), or 'unknown' when a dim is `number`. */
+type Factors<S extends Shape, K extends number[] = [], Sy extends string[] = []> = S extends readonly [infer H, ...infer R extends Shape]
+  ? H extends -1
+    ? Factors<R, K, Sy>
+    : IsSize<H> extends true
+      ? Factors<R, [...K, H & number], Sy>
+      : IsSymbolic<H> extends true
+        ? Factors<R, K, [...Sy, H & string]>
+        : 'unknown'
+  : IsTuple<S> extends true
+    ? { readonly known: Product<K>; readonly syms: Sy }
+    : 'unknown'
+/** L without the first occurrence of X, or 'missing'. */
+type Without<L extends string[], X extends string, Pre extends string[] = []> = L extends [infer H extends string, ...infer R extends string[]]
+  ? [H, X] extends [X, H]
+    ? [...Pre, ...R]
+    : Without<R, X, [...Pre, H]>
+  : 'missing'
+/** The names of L left after cancelling those of T, or 'missing' when T names one L does not have. */
+type Cancel<L extends string[], T extends string[]> = T extends [infer H extends string, ...infer R extends string[]]
+  ? Without<L, H> extends infer W extends string[]
+    ? Cancel<W, R>
+    : 'missing'
+  : L
+type StarJoin<L extends string[]> = L extends [infer H extends string]
+  ? H
+  : L extends [infer H extends string, ...infer R extends string[]]
+    ? `${H}*${StarJoin<R>}`
+    : ''
+/** A symbolic product as the runtime spells it (`dimProduct`): the known factor first unless 1, then the names. */
+type SymProduct<K extends number, Sy extends string[]> = Sy extends [] ? K : K extends 1 ? StarJoin<Sy> : `${K}*${StarJoin<Sy>}`
+
+/**
+ * reshape of a shape with symbolic dims: the -1 is the element count with T's names cancelled against
+ * X's, divided by T's known sizes (['N', 4, 8] to ['N', -1] gives 32); a quotient that is not a whole
+ * number is an error, as at run time. A target naming a dim X does not have leaves the -1 `number`.
+ */
+type SymbolicReshape<X extends Shape, T extends Shape> =
+  Count<T, -1> extends 0
+    ? T
+    : Count<T, -1> extends 1
+      ? [Factors<X>, Factors<T>] extends [
+          { readonly known: infer XK extends number; readonly syms: infer XS extends string[] },
+          { readonly known: infer TK extends number; readonly syms: infer TS extends string[] },
+        ]
+        ? Cancel<XS, TS> extends infer R extends string[]
+          ? FloorDiv<XK, TK> extends infer Q extends number
+            ? Eq<Mul<Q, TK>, XK> extends true
+              ? Fill<T, SymProduct<Q, R>>
+              : ShapeErr<`reshape cannot turn ${ShowShape<X>} (${SymProduct<XK, XS>} elements) into ${ShowShape<T>}`>
+            : Fill<T, number>
+          : Fill<T, number>
+        : Fill<T, number>
+      : ShapeErr<`reshape target ${ShowShape<T>} has more than one -1`>

@@ -1,0 +1,140 @@
+/**
+ * F.reshape end to end: the -1 inferred in the types (symbolic dims cancel) and at run time with the
+ * same texts, reshaping and reshaping back is the identity and keeps the row-major order, its gradient
+ * against tfjs's own and finite differences over random shapes and targets, the lowering against the
+ * interpreter on cpu and wasm (forward and gradients), and the ONNX export with a symbolic batch.
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import fc from 'fast-check'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import { grad } from '../../src/compile/autodiff.js'
+import { interpret } from '../../src/compile/interpret.js'
+import { optimize } from '../../src/compile/pipeline.js'
+import { type Expr, input } from '../../src/dsl/expr.js'
+import * as F from '../../src/dsl/fn.js'
+import { type Node, mk } from '../../src/dsl/node.js'
+import type { ReshapeOut } from '../../src/types/rules/dense.js'
+import { checkGrads, expectClose, leaf, rand, useCpu, weightedSum } from '../compile/support.js'
+import { reference, runLowered } from '../compile/lower/support.js'
+import { randomInput, roundTrip } from '../runtime/export/support.js'
+import { BACKENDS, useBackend } from '../support/backends.js'
+import { expectOutputsClose } from '../support/close.js'
+import { hostFeeds } from '../support/feeds.js'
+
+const rs = (x: Node, shape: readonly (number | string)[]): Node => mk('reshape', [x], { shape })
+
+/** A random shape and a target with the same element count (its dims shuffled, two merged), one of them -1. */
+const shapeTargetArb = fc
+  .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 })
+  .chain((shape) =>
+    fc.record({
+      shape: fc.constant(shape),
+      dims: fc.shuffledSubarray(shape, { minLength: shape.length, maxLength: shape.length }),
+      merge: fc.boolean(),
+      hole: fc.nat(),
+    }),
+  )
+  .map(({ shape, dims, merge, hole }) => {
+    const merged = merge && dims.length > 1 ? [dims[0]! * dims[1]!, ...dims.slice(2)] : dims
+    return { shape, target: merged.map((d, i) => (i === hole % merged.length ? -1 : d)), resolved: merged }
+  })
+
+describe('reshape', () => {
+  it('is F.reshape: the -1 is computed in the types, symbolic dims cancelling', () => {
+    const y = F.reshape(input('x', ['N', 4, 8]), ['N', -1])
+    expectTypeOf(y).toEqualTypeOf<Expr<readonly ['N', 32], 'float32'>>()
+    expect(y.node.op).toBe('reshape')
+    expect(y.shape).toEqual(['N', 32])
+    const z = F.reshape(input('x', [2, 4, 8]), [-1, 16])
+    expectTypeOf(z).toEqualTypeOf<Expr<readonly [4, 16], 'float32'>>()
+    expect(z.shape).toEqual([4, 16])
+    const w = F.reshape(input('x', ['N', 4, 8]), [-1, 8])
+    expectTypeOf(w).toEqualTypeOf<Expr<readonly ['4*N', 8], 'float32'>>()
+    expect(w.shape).toEqual(['4*N', 8])
+    expectTypeOf<ReshapeOut<readonly ['N', 4, 'M', 8], readonly ['M', -1, 2]>>().toEqualTypeOf<readonly ['M', '16*N', 2]>()
+    expect(rs(leaf('x', [1]), []).shape).toEqual([])
+    expect(mk('reshape', [mk('input', [], { name: 'x', dtype: 'float32' }, ['N', 4, 'M', 8], 'float32')], { shape: ['M', -1, 2] }).shape).toEqual(['M', '16*N', 2])
+  })
+
+  it("reports a target that does not fit at the target, with the runtime rule's text", () => {
+    const x = input('x', ['N', 4, 8])
+    // @ts-expect-error 32 is not a multiple of 5
+    expect(() => F.reshape(x, ['N', -1, 5])).toThrow('ShapeError: reshape cannot turn [N, 4, 8] (32*N elements) into [N, -1, 5]')
+    expectTypeOf(F.reshape<readonly ['N', 4, 8], readonly ['N', -1, 5]>).parameter(1).toEqualTypeOf<'ShapeError: reshape cannot turn [N, 4, 8] (32*N elements) into [N, -1, 5]'>()
+    // @ts-expect-error two -1s
+    expect(() => F.reshape(x, [-1, -1])).toThrow('ShapeError: reshape target [-1, -1] has more than one -1')
+    expectTypeOf<ReshapeOut<readonly ['N', 4, 8], readonly [-1, -1]>>().toEqualTypeOf<'ShapeError: reshape target [-1, -1] has more than one -1'>()
+    const k = input('k', [3, 4, 8])
+    // @ts-expect-error 96 elements are not a multiple of 5
+    expect(() => F.reshape(k, [-1, 5])).toThrow('ShapeError: reshape cannot turn [3, 4, 8] (96 elements) into [-1, 5]')
+    expectTypeOf<ReshapeOut<readonly [3, 4, 8], readonly [-1, 5]>>().toEqualTypeOf<'ShapeError: reshape cannot turn [3, 4, 8] (96 elements) into [-1, 5]'>()
+    // @ts-expect-error 96 elements are not 90
+    expect(() => F.reshape(k, [9, 10])).toThrow('ShapeError: reshape cannot turn [3, 4, 8] (96 elements) into [9, 10] (90 elements)')
+    expectTypeOf<ReshapeOut<readonly [3, 4, 8], readonly [9, 10]>>().toEqualTypeOf<'ShapeError: reshape cannot turn [3, 4, 8] (96 elements) into [9, 10] (90 elements)'>()
+  })
+
+  it("infers the -1, keeps tfjs's row-major order, and reshaping back is the identity", async () => {
+    await useCpu()
+    fc.assert(
+      fc.property(shapeTargetArb, ({ shape, target, resolved }) => {
+        const x = leaf('x', shape)
+        const y = rs(x, target)
+        expect(y.shape).toEqual(resolved)
+        const back = rs(y, shape)
+        const value = rand(shape, 3)
+        const [there, again] = interpret([y, back], { inputs: {}, params: { x: value } })
+        expectClose(there!, tf.reshape(value, resolved), 0, 0)
+        expectClose(again!, value, 0, 0)
+        expect(optimize([back])).toEqual([x])
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it("has tfjs's gradient over random shapes and targets", async () => {
+    await useCpu()
+    fc.assert(
+      fc.property(shapeTargetArb, ({ shape, target, resolved }) => {
+        checkGrads([{ shape, value: rand(shape, 1) }], ([x]) => mk('square', [rs(x!, target)], {}), ([x]) => tf.square(tf.reshape(x!, resolved)))
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it('has the gradient finite differences give', async () => {
+    await useCpu()
+    const shape = [2, 3, 4]
+    const x = leaf('x', shape)
+    const f = weightedSum(mk('square', [rs(x, [4, -1])], {}))
+    const [dx] = grad(f, [x])
+    const w = rand([4, 6], 5)
+    const v = Float32Array.from(rand(shape, 6).dataSync())
+    const at = (values: Float32Array) => interpret([f], { inputs: { w }, params: { x: tf.tensor(values, shape) } })[0]!.dataSync()[0]!
+    const ours = interpret([dx!], { inputs: { w }, params: { x: tf.tensor(v, shape) } })[0]!.dataSync()
+    const h = 1e-2
+    const bump = (i: number, by: number) => Float32Array.from(v, (e, j) => (j === i ? e + by : e))
+    for (let i = 0; i < v.length; i++) expect(Math.abs(ours[i]! - (at(bump(i, h)) - at(bump(i, -h))) / (2 * h))).toBeLessThan(2e-3)
+  })
+
+  describe.each(BACKENDS)('lowered on %s', (backend) => {
+    it('equals the interpreter, forward and gradients', async () => {
+      const x = mk('input', [], { name: 'x', dtype: 'float32' }, ['N', 4, 6], 'float32')
+      const w = mk('param', [], { name: 'w', init: 'xavierUniform', fanIn: 4, fanOut: 4 }, [2, 3, 4], 'float32')
+      const y = mk('tanh', [mk('mul', [rs(x, ['N', 2, 3, -1]), w], {})], {})
+      const z = rs(y, [-1, 8])
+      const loss = mk('mean', [mk('square', [z], {})], { axes: [0, 1], keepDims: false })
+      const roots = [z, loss, ...grad(loss, [x, w])]
+      const feeds = hostFeeds(roots, 3)
+      const want = await reference(roots, feeds)
+      await useBackend(backend)
+      expectOutputsClose(runLowered(optimize(roots), feeds), want, backend)
+    })
+  })
+
+  it('exports to ONNX: onnxruntime-web matches the lowering within 1e-4', async () => {
+    const out = F.tanh(F.reshape(input('x', ['N', 3, 4, 5]), ['N', -1, 5])).node
+    const { diff, typegrad } = await roundTrip(out, {}, randomInput([2, 3, 4, 5], 3))
+    expect(typegrad.shape).toEqual([2, 12, 5])
+    expect(diff).toBeLessThan(1e-4)
+  })
+})
