@@ -16,7 +16,7 @@ import type { IdentityFn, ShapeFn } from '../types/fn.js'
 import type { ChainFn, ConcatFn, ParallelFn, ResidualFn } from '../types/rules/compose.js'
 import { type AnyLayer, type FnOf, type Layer, type LayerDef, type ParamShapes, type ParamSpec, type ShapesOf, applyNode, defineLayer, layerError } from './layer.js'
 import { type Node, mk } from './node.js'
-import { type RShape, type ShapeError, dimProduct, normAxis, showShape } from './shape.js'
+import { type RShape, type ShapeError, normAxis, showShape } from './shape.js'
 
 /** The shape functions of a list of layers. */
 export type FnsOf<L extends readonly unknown[]> = { readonly [K in keyof L]: FnOf<L[K]> }
@@ -158,8 +158,7 @@ export const parallel = <const L extends readonly [AnyLayer, ...AnyLayer[]]>(...
  * The outputs must agree on every other axis; the joined size is the sum of theirs. Parameters: branch i's
  * under `i.`.
  *
- * Runs on the existing ops: each output is viewed as [before, 1, size, after], zero-padded to the joined
- * size at its offset by a 1x1 average pool (whose windows over padding give 0), and the views are added.
+ * Runs as one `concat` op (src/ops/concat.ts) over the branches' outputs.
  *
  * @example
  * concat(1, conv2d(192, 64, { kernel: 1 }), conv2d(192, 32, { kernel: 3, padding: 1 })) // [N, 192, H, W] -> [N, 96, H, W]
@@ -173,25 +172,7 @@ export const concat = <const A extends number, const L extends readonly [AnyLaye
     `Concat(dim=${axis}, ${count(branches.length, 'branch', 'branches')})`,
     branches,
     (x) => E.flatMap(branchShapes(branches, x), (outs) => concatShape(axis, outs)),
-    (x, run) => {
-      const outs = branches.map((_, i) => run(i, x))
-      const joined = E.getOrElseW((e: ShapeError): never => {
-        throw e
-      })(concatShape(axis, outs.map((o) => o.shape)))
-      const a = normAxis(axis, joined.length)!
-      const before = dimProduct(joined.slice(0, a))
-      const after = dimProduct(joined.slice(a + 1))
-      const total = joined[a] as number
-      let offset = 0
-      const placed = outs.map((o): Node => {
-        const size = o.shape[a] as number
-        const view = mk('reshape', [o], { shape: [before, 1, size, after] })
-        const padded = mk('avgPool2d', [view], { kernel: [1, 1], strides: [1, 1], layout: 'NCHW', pad: [offset, total - offset - size, 0, 0] })
-        offset += size
-        return padded
-      })
-      return mk('reshape', [placed.reduce((p, q): Node => mk('add', [p, q], {}))], { shape: joined })
-    },
+    (x, run) => mk('concat', branches.map((_, i) => run(i, x)), { axis }),
   )
 
 /** The runtime twin of `ConcatFn`: the joined shape, or the same error texts. */

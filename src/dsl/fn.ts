@@ -8,10 +8,16 @@ import type { MatmulOut } from '../types/rules/matmul.js'
 import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
 import type { EmbeddingOut } from '../types/rules/embedding.js'
 import type { TransposeOut } from '../types/rules/transpose.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { splitSlices } from '../ops/slice.js'
+import type { ConcatShapes } from '../types/rules/concat.js'
+import type { PadOut } from '../types/rules/pad.js'
+import type { SliceOut, SplitOut } from '../types/rules/slice.js'
 import type { AnyShapeErr, Shape } from '../types/shape.js'
 import { type Expr, expr } from './expr.js'
 import { mk } from './node.js'
 import type { BinaryOp, DType, UnaryOp } from './ops.js'
+import type { ShapeError } from './shape.js'
 
 /** An expression, or the type-level error text when the shapes do not fit. */
 export type Result<S, D extends DType = 'float32'> = S extends infer T extends Shape ? Expr<T, D> : S extends AnyShapeErr ? S : never
@@ -142,3 +148,56 @@ export const reshape = <S extends Shape, const T extends Shape>(x: Expr<S, 'floa
  */
 export const argmax = <S extends Shape, const A extends number>(x: Expr<S, 'float32'>, axis: Checked<ArgmaxOut<S, A>, A>): Result<ArgmaxOut<S, A>, 'int32'> =>
   expr(mk('argMax', [x.node], { axis: axis as A })) as never
+/** The shapes of a list of expressions. */
+type ShapesOfExprs<Xs extends readonly unknown[]> = { readonly [K in keyof Xs]: Xs[K] extends Expr<infer S, 'float32'> ? S : Xs[K] }
+
+/**
+ * Joins expressions along `axis` (jax.numpy.concatenate): they agree on every other axis, the joined
+ * size is the sum of theirs; a list that does not fit is the error text at `xs`.
+ * @example concat([input('a', ['N', 3]), input('b', ['N', 4])], 1) // Expr<['N', 7]>
+ */
+export const concat = <const Xs extends readonly Expr<Shape, 'float32'>[], const A extends number>(
+  xs: Checked<ConcatShapes<ShapesOfExprs<Xs>, A>, Xs>,
+  axis: A,
+): Result<ConcatShapes<ShapesOfExprs<Xs>, A>> => expr(mk('concat', (xs as Xs).map((x) => x.node), { axis })) as never
+
+/**
+ * The box of x at `begin` with `size` elements per axis (-1: the rest of the axis), as jax.lax.slice
+ * with sizes; a box that does not fit is the error text at `size`.
+ * @example slice(input('x', ['N', 10]), [0, 2], [-1, 3]) // Expr<['N', 3]>
+ */
+export const slice = <S extends Shape, const B extends readonly number[], const Z extends readonly number[]>(
+  x: Expr<S, 'float32'>,
+  begin: B,
+  size: Checked<SliceOut<S, B, Z>, Z>,
+): Result<SliceOut<S, B, Z>> => expr(mk('slice', [x.node], { begin, size: size as Z })) as never
+
+/** The expressions of a tuple of shapes. */
+type ExprsOf<Ss> = Ss extends AnyShapeErr ? Ss : { readonly [K in keyof Ss]: Ss[K] extends infer T extends Shape ? Expr<T, 'float32'> : never }
+
+/**
+ * x cut along `axis` into parts of `sizes` (torch.split with a list; they sum to the axis size), one
+ * `slice` each; sizes that do not fit are the error text at `sizes`.
+ * @example const [a, b] = split(input('x', ['N', 10]), [3, 7], 1) // Expr<['N', 3]>, Expr<['N', 7]>
+ */
+export const split = <S extends Shape, const Z extends readonly number[], const A extends number>(
+  x: Expr<S, 'float32'>,
+  sizes: Checked<SplitOut<S, Z, A>, Z>,
+  axis: A,
+): ExprsOf<SplitOut<S, Z, A>> => {
+  const parts = E.getOrElseW((e: ShapeError): never => {
+    throw e
+  })(splitSlices(x.shape, sizes as Z, axis))
+  return parts.map((a) => expr(mk('slice', [x.node], a))) as never
+}
+
+/**
+ * x padded with `value` by `paddings[i] = [before, after]` on each axis (jax.numpy.pad, constant mode);
+ * paddings that do not fit are the error text at `paddings`.
+ * @example pad(input('x', ['N', 3]), [[0, 0], [1, 2]]) // Expr<['N', 6]>
+ */
+export const pad = <S extends Shape, const P extends readonly (readonly [number, number])[]>(
+  x: Expr<S, 'float32'>,
+  paddings: Checked<PadOut<S, P>, P>,
+  value = 0,
+): Result<PadOut<S, P>> => expr(mk('pad', [x.node], { paddings: paddings as P, value })) as never

@@ -20,6 +20,7 @@ import { batchMatMulOps } from './batchMatMul.js'
 import { batchNormStatsOps } from './batchNormStats.js'
 import { binaryOps } from './binary.js'
 import { broadcastToOps } from './broadcastTo.js'
+import { concatOps } from './concat.js'
 import { conv2dOps } from './conv2d.js'
 import { conv2dGradOps } from './conv2dGrads.js'
 import { crossEntropyOps } from './crossEntropy.js'
@@ -29,11 +30,13 @@ import { invalidCountOps } from './invalidCount.js'
 import { leafOps } from './leaves.js'
 import { matMulOps } from './matMul.js'
 import { maxPool2dOps } from './maxPool2d.js'
+import { padOps } from './pad.js'
 import { reduceOps } from './reduce.js'
 import { reluOps } from './relu.js'
 import { reshapeOps } from './reshape.js'
 import type { OpImpl } from './shared/impl.js'
 import { sigmoidOps } from './sigmoid.js'
+import { sliceOps } from './slice.js'
 import { softmaxOps } from './softmax.js'
 import { tanhOps } from './tanh.js'
 import { transposeOps } from './transpose.js'
@@ -69,6 +72,9 @@ export const ops = {
   ...embeddingOps,
   ...batchMatMulOps,
   ...argMaxOps,
+  ...concatOps,
+  ...sliceOps,
+  ...padOps,
 } satisfies { [O in Op]: OpImpl<O> }
 
 /** The table has an entry for no name that is not an op (spreads escape excess-property checks). */
