@@ -11,6 +11,7 @@ export { sigmoid, relu, tanh, softmax, logSoftmax, dropout } from './layers/elem
 export { flatten, reshape } from './layers/structure.js'
 export { batchNorm1d, batchNorm2d, type BatchNorm1d, type BatchNorm2d } from './layers/batchNorm.js'
 export { mul } from './layers/config.js'
+export { layerNorm, type LayerNorm } from './layers/layerNorm.js'
 export { type Key, key, split, foldIn, uniform, normal, permutation } from './random.js'
 export { type Tensor, initTensor, numel } from './tensor.js'
 export { ShapeError, type Dim, type RShape, showShape } from './shape.js'
