@@ -1,8 +1,10 @@
 /**
  * The embedding layer and models of int32 inputs (token ids): the layer's types, parameter and init
  * (N(0, 1) as nn.Embedding), `model(shape, body, { input: 'int32' })`, and fit / evaluate / predict on
- * in-memory int32 examples, with the typed errors of float data for an int model and of out-of-range ids.
+ * in-memory int32 examples, with the typed errors of float data for an int model and of out-of-range ids;
+ * crossEntropy over sequences (logits [N, L, C], labels [N, L]).
  */
+import * as tf from '@tensorflow/tfjs-core'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import {
@@ -26,6 +28,10 @@ import {
   traceModel,
   uniform,
 } from '../../src/index.js'
+import { interpret } from '../../src/compile/interpret.js'
+import { crossEntropy } from '../../src/dsl/losses.js'
+import { mk } from '../../src/dsl/node.js'
+import { useCpu } from '../compile/support.js'
 
 const backend = 'cpu' as const
 
@@ -108,3 +114,21 @@ const topoInput = (n: { op: string; attrs: unknown; inputs: readonly unknown[] }
   }
   return undefined
 }
+
+describe('crossEntropy over sequences', () => {
+  it('takes logits [N, L, C] and labels [N, L]: the mean over every position, accuracy the fraction of positions right', async () => {
+    await useCpu()
+    const logits = mk('input', [], { name: 'o', dtype: 'float32' }, ['N', 3, 4], 'float32')
+    expect(crossEntropy.target.shape(logits.shape)).toEqual(['N', 3])
+    const labels = mk('input', [], { name: 'y', dtype: 'int32' }, ['N', 3], 'int32')
+    const o = tf.tensor3d(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7)), [2, 3, 4])
+    const y = tf.tensor2d([[0, 1, 2], [3, 3, 0]], [2, 3], 'int32')
+    const [mean, correct] = interpret([crossEntropy.mean(logits, labels), crossEntropy.correct!(logits, labels)], { inputs: { o, y }, params: {} })
+    const rows = tf.reshape(o, [6, 4])
+    const want = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(tf.reshape(y, [6]) as never, 4), tf.logSoftmax(rows)), 1)))
+    expect(mean!.dataSync()[0]).toBeCloseTo(want.dataSync()[0]!, 5)
+    const hits = tf.sum(tf.cast(tf.equal(tf.argMax(rows, 1), tf.reshape(y, [6])), 'float32')).dataSync()[0]!
+    expect(correct!.dataSync()[0]).toBeCloseTo(hits / 3, 6)
+    expect(() => crossEntropy.target.shape(['N'])).toThrow('crossEntropy expects logits [N, C] but got [N]')
+  })
+})
