@@ -17,6 +17,7 @@
  *   npx tsx examples/attention.ts          # prints `test acc 0.9...`
  */
 import { pathToFileURL } from 'node:url'
+import * as E from 'fp-ts/lib/Either.js'
 import {
   type Expr,
   type Layer,
@@ -57,7 +58,7 @@ const positional = (): Layer<IdentityFn, { readonly weight: readonly [typeof T, 
     kind: 'PositionalEmbedding',
     describe: `PositionalEmbedding(${T}, ${D})`,
     params: { weight: { shape: [T, D] as const, init: 'normal', fanIn: T, fanOut: D } },
-    outShape: (x) => ({ _tag: 'Right', right: x }),
+    outShape: E.right,
     build: (x, p) => mk('add', [x, p.weight], {}),
   })
 
