@@ -159,9 +159,18 @@ export const scoreGraph = (input: Node, out: Node, target: Node, loss: Pick<Loss
     lossSum: mk('mul', [mean, batchCount(out)], {}),
     correct: loss.correct?.(out, target) ?? scalar(0),
     extra: metrics.map((m) => m.sum(out, target)),
-    invalidInputs: nonFinite(input),
+    invalidInputs: input.dtype === 'int32' ? outOfVocab(input, out) : nonFinite(input),
     invalidTargets: loss.invalidTargets?.(out, target) ?? (target.dtype === 'float32' ? nonFinite(target) : scalar(0)),
   }
+}
+
+/**
+ * The count of int32 inputs (token ids) outside 0..V-1, V the smallest table of an embedding reading them
+ * directly (0 when none does): an embedding clamps such an index, so the training pipeline reports them.
+ */
+const outOfVocab = (input: Node, out: Node): Node => {
+  const vocabs = topo([out]).flatMap((n) => (n.op === 'embedding' && n.inputs[1] === input && isKnown(n.inputs[0]!.shape[0]!) ? [n.inputs[0]!.shape[0] as number] : []))
+  return vocabs.length === 0 ? scalar(0) : mk('invalidCount', [input], { check: 'classRange', classes: Math.min(...vocabs) })
 }
 
 /** The metrics a compiled call outputs first: lossSum, correct, invalidInputs, invalidTargets, then the user metrics (up to `end`). */

@@ -5,15 +5,15 @@
 import type { ArgmaxOut } from '../types/rules/argmax.js'
 import type { ReshapeOut } from '../types/rules/dense.js'
 import type { MatmulOut } from '../types/rules/matmul.js'
+import type { AxisFn, Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
+import type { EmbeddingOut } from '../types/rules/embedding.js'
 import type { TransposeOut } from '../types/rules/transpose.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { splitSlices } from '../ops/slice.js'
 import type { ConcatShapes } from '../types/rules/concat.js'
-import type { Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
 import type { PadOut } from '../types/rules/pad.js'
 import type { SliceOut, SplitOut } from '../types/rules/slice.js'
 import type { Apply } from '../types/fn.js'
-import type { AxisFn } from '../types/rules/misc.js'
 import type { ReduceOut } from '../types/rules/reduce.js'
 import type { DropoutRate } from '../types/rules/dropout.js'
 import type { LayerNormBeta, LayerNormOut } from '../types/rules/reduce.js'
@@ -181,6 +181,18 @@ export const layerNorm = <X extends Operand, G extends Shape, B extends Shape>(
   opts: { readonly eps?: number } = {},
 ): X extends Expr<infer S, 'float32'> ? Result<LayerNormOut<S, G>> : X =>
   expr(layerNormNode((x as Expr).node, (gamma as Expr).node, (beta as Expr).node, opts.eps ?? 1e-5)) as never
+
+/**
+ * Rows of a float table [V, D] at int32 indices [...I]: [...I, D] (torch.nn.functional.embedding); an index
+ * outside 0..V-1 reads the nearest row (clamped, on every backend). A table that is not 2-D is a type error.
+ *
+ * @example
+ * const e = embedding(table, intInput('tokens', ['N', 8])) // table [10, 32] -> Expr<readonly ['N', 8, 32]>
+ */
+export const embedding = <T extends Shape, I extends Shape>(
+  table: Checked<EmbeddingOut<T, I>, Expr<T, 'float32'>>,
+  indices: Expr<I, 'int32'>,
+): Result<EmbeddingOut<T, I>> => expr(mk('embedding', [(table as Expr<T>).node, indices.node], {})) as never
 
 /**
  * Matrix product with broadcasting batch dims (numpy's / torch's matmul): [..., M, K] x [..., K, N] ->

@@ -190,7 +190,7 @@ export const applyLayer = <F extends ShapeFn, P extends ParamShapes, X extends L
  * Draws a layer's parameters from `key`; each parameter uses `foldIn(key, name)` (a combinator's dotted name
  * `1.0.weight` folds in each segment, as a model's `init` does), so adding a layer does not change the others' values.
  */
-export const initLayer = <P extends ParamShapes>(layer: Layer<any, P>, k: Key): Params<P> =>
+export const initLayer = <P extends ParamShapes>(layer: Pick<Layer<any, P>, 'params'>, k: Key): Params<P> =>
   Object.fromEntries(
     Object.entries(layer.params).map(([name, spec]) => {
       const s = spec as ParamSpec

@@ -41,21 +41,30 @@ const perExample = (n: Node): number => n.shape.slice(1).reduce<number>((a, d) =
 const sameAsOutput = (output: RShape): RShape => output
 
 const classes = (output: RShape): RShape => {
-  if (output.length !== 2) throw new ShapeError('crossEntropy', `crossEntropy expects logits [N, C] but got ${showShape(output)}`, [output])
-  return [output[0]!]
+  if (output.length < 2) throw new ShapeError('crossEntropy', `crossEntropy expects logits [N, C] but got ${showShape(output)}`, [output])
+  return output.slice(0, -1)
 }
+/** Logits [N, ..., C] as rows [N * ..., C], labels [N, ...] as [N * ...] (a sequence's positions are rows too). */
+const rows = (logits: Node): Node => (logits.shape.length === 2 ? logits : mk('reshape', [logits], { shape: [-1, logits.shape[logits.shape.length - 1]!] }))
+const flatLabels = (labels: Node): Node => (labels.shape.length === 1 ? labels : mk('reshape', [labels], { shape: [-1] }))
+/** Positions per example of logits [N, ..., C]: the product of the dims between N and C. */
+const positions = (logits: Node): number => perExample(logits) / (logits.shape[logits.shape.length - 1] as number)
 
 /**
  * Softmax cross-entropy of logits [N, C] against int32 class labels [N] (PyTorch's `nn.CrossEntropyLoss`);
- * accuracy counts rows whose argmax is the label.
+ * accuracy counts rows whose argmax is the label. Logits [N, ..., C] (a sequence's per-position classes)
+ * take labels [N, ...]: the loss is the mean over every position, accuracy the fraction of positions right.
  * @example fit(model, { loss: crossEntropy, ... })
  */
 export const crossEntropy: Loss<'int32'> = {
   name: 'crossEntropy',
   target: { dtype: 'int32', shape: classes },
-  mean: (output, target) => mk('softmaxCrossEntropy', [output, target], {}),
-  correct: (output, target) => mk('correctCount', [output, target], {}),
-  invalidTargets: (output, target) => mk('invalidCount', [target], { check: 'classRange', classes: output.shape[1] as number }),
+  mean: (output, target) => mk('softmaxCrossEntropy', [rows(output), flatLabels(target)], {}),
+  correct: (output, target) => {
+    const hits = mk('correctCount', [rows(output), flatLabels(target)], {})
+    return output.shape.length === 2 ? hits : mk('div', [hits, scalar(positions(output))], {})
+  },
+  invalidTargets: (output, target) => mk('invalidCount', [target], { check: 'classRange', classes: output.shape[output.shape.length - 1] as number }),
 }
 
 /**

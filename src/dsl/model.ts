@@ -8,8 +8,9 @@
  * function model), and the parameter tree mirrors those names: `params[0].weight`, `params.conv2d0.weight`.
  */
 import type { AnyShapeErr, Shape } from '../types/shape.js'
-import { type Expr, input } from './expr.js'
+import { type Expr, input, intInput } from './expr.js'
 import { type Node, topo } from './node.js'
+import type { DType } from './ops.js'
 import { type Key, foldIn } from './random.js'
 import { inScope, insideScope, placeName } from './scope.js'
 import { type Tensor, initTensor } from './tensor.js'
@@ -30,18 +31,33 @@ export interface Model<In extends Shape = Shape, Out = Shape, P = ParamTree> {
   (x: Expr<In>): Out extends Shape ? Expr<Out, 'float32'> : Out
   /** The shape of a batch of inputs, e.g. ['N', 1, 28, 28]. */
   readonly inputShape: In
+  /** Float inputs (an {@link IntModel} says 'int32'). */
+  readonly inputDtype?: 'float32'
   /** Draws every parameter (and buffer) from `key`: leaf `a.b.c` uses `foldIn(foldIn(foldIn(key, 'a'), 'b'), 'c')`. */
   init(key: Key): P
 }
 
+/**
+ * A model of int32 inputs (token ids, which an embedding reads) of shape `In`: `model(shape, body, { input: 'int32' })`.
+ * fit, evaluate, predict, save, load and exportOnnx take it as they take a `Model`.
+ */
+export interface IntModel<In extends Shape = Shape, Out = Shape, P = ParamTree> {
+  (x: Expr<In, 'int32'>): Out extends Shape ? Expr<Out, 'float32'> : Out
+  /** The shape of a batch of inputs, e.g. ['N', 16]. */
+  readonly inputShape: In
+  readonly inputDtype: 'int32'
+  /** Draws every parameter (and buffer) from `key`, as a `Model`'s. */
+  init(key: Key): P
+}
+
 /** Any model. */
-export type AnyModel = Model<any, any, any>
+export type AnyModel = Model<any, any, any> | IntModel<any, any, any>
 /** The output shape of a model type. */
-export type OutOf<M> = M extends Model<any, infer O, any> ? O : never
+export type OutOf<M> = M extends Model<any, infer O, any> | IntModel<any, infer O, any> ? O : never
 /** The input shape of a model type. */
-export type InOf<M> = M extends Model<infer I, any, any> ? I : never
+export type InOf<M> = M extends Model<infer I, any, any> | IntModel<infer I, any, any> ? I : never
 /** The parameter tree of a model type. */
-export type ParamsOf<M> = M extends Model<any, any, infer P> ? P : never
+export type ParamsOf<M> = M extends Model<any, any, infer P> | IntModel<any, any, infer P> ? P : never
 
 /** One parameter leaf of a model: its name, shape and whether the optimizer trains it (false: a buffer). */
 export interface ParamSlot {
@@ -50,11 +66,15 @@ export interface ParamSlot {
   readonly trainable: boolean
 }
 
+/** The element type of a model's inputs. @example inputDtypeOf(lenet) // 'float32' */
+export const inputDtypeOf = (m: AnyModel): DType => m.inputDtype ?? 'float32'
+
 /**
- * The model's graph on a data input named `name` (default 'x'): its output node.
+ * The model's graph on a data input named `name` (default 'x', of the model's input dtype): its output node.
  * @example traceModel(lenet).shape // ['N', 10]
  */
-export const traceModel = (m: AnyModel, name = 'x'): Node => (m(input(name, m.inputShape)) as Expr).node
+export const traceModel = (m: AnyModel, name = 'x'): Node =>
+  (m.inputDtype === 'int32' ? (m(intInput(name, m.inputShape)) as Expr) : (m(input(name, m.inputShape)) as Expr)).node
 
 const leavesOf = (m: AnyModel): Node<'param'>[] => topo([traceModel(m)]).filter((n): n is Node<'param'> => n.op === 'param')
 
@@ -109,10 +129,21 @@ export const initLeaves = (m: AnyModel, k: Key): Record<string, Tensor> =>
     }),
   )
 
+/** Options of {@link model}: its name (when called inside another model) and its inputs' element type. */
+export interface ModelOptions<D extends DType = DType> {
+  readonly name?: string
+  /** 'int32' for token ids (an embedding reads them); default 'float32'. */
+  readonly input?: D
+}
+
 /**
  * A model from a function composition over inputs of shape `inputShape`. Layers the body calls are named
  * by their place (`linear0`, `linear1`, or their `.named(...)` name); a model called inside another
- * nests its names under its own (`model0.linear0.weight`). `init` gives the tree of those names.
+ * nests its names under its own (`model0.linear0.weight`). `init` gives the tree of those names. The third
+ * argument is its name, or options `{ name?, input?: 'int32' }` (int32 inputs: token ids).
+ *
+ * @example
+ * const lm = model(['N', 8], (t) => head(tok(t)), { input: 'int32' }) // t: Expr<readonly ['N', 8], 'int32'>
  *
  * @example
  * const block = conv2d(8, 8, { kernel: 3, padding: 1 })
@@ -120,19 +151,18 @@ export const initLeaves = (m: AnyModel, k: Key): Record<string, Tensor> =>
  * const params = net.init(key(0))          // params.conv2d0.weight: Tensor
  * net(input('x', ['N', 8, 28, 28]))       // Expr<readonly ['N', 8, 28, 28]>
  */
-export const model = <const In extends Shape, R>(
-  inputShape: In,
-  body: (x: Expr<In>) => BodyResult<R>,
-  name?: string,
-): ModelOf<In, R> => {
+export function model<const In extends Shape, R>(inputShape: In, body: (x: Expr<In, 'int32'>) => BodyResult<R>, options: ModelOptions<'int32'> & { readonly input: 'int32' }): IntModelOf<In, R>
+export function model<const In extends Shape, R>(inputShape: In, body: (x: Expr<In>) => BodyResult<R>, options?: string | ModelOptions<'float32'>): ModelOf<In, R>
+export function model(inputShape: Shape, body: (x: never) => unknown, options?: string | ModelOptions): unknown {
+  const { name, input: dtype } = typeof options === 'string' ? { name: options, input: undefined } : (options ?? {})
   const m = Object.assign(
-    (x: Expr<In>) => {
+    (x: Expr<Shape, DType>) => {
       const prefix = insideScope() ? `${placeName(m, 'Model', name)}.` : ''
-      return inScope(prefix, () => body(x))
+      return inScope(prefix, () => body(x as never))
     },
-    { inputShape, init: (k: Key) => unflattenParams(initLeaves(m, k)) },
+    { inputShape, init: (k: Key) => unflattenParams(initLeaves(m, k)), ...(dtype === 'int32' ? { inputDtype: dtype } : {}) },
   ) as unknown as AnyModel
-  return m as ModelOf<In, R>
+  return m
 }
 
 /**
@@ -147,6 +177,8 @@ export type BodyResult<R> = unknown extends R ? R : R extends Expr<Shape, 'float
  * shape error itself (already reported where it arose), so hovering a broken model shows the error text.
  */
 export type ModelOf<In extends Shape, R> = R extends Expr<infer O, 'float32'> ? Model<In, O, NamedParams> : R
+/** The model of int32 inputs (token ids) a body returning `R` makes (see {@link ModelOf}). */
+export type IntModelOf<In extends Shape, R> = R extends Expr<infer O, 'float32'> ? IntModel<In, O, NamedParams> : R
 
 /**
  * A flat record keyed by leaf name as the model's own parameter tree: a sequential's array of per-layer

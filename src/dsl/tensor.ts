@@ -45,6 +45,8 @@ export const initTensor = <const S extends Shape>(k: Key, shape: S, init: Initia
       }
       case 'kaimingNormal':
         return normal(k, n, Math.sqrt(2 / fanIn))
+      case 'normal':
+        return normal(k, n, 1)
       case 'torchDefault': {
         const a = 1 / Math.sqrt(fanIn)
         return uniform(k, n, -a, a)

@@ -15,7 +15,7 @@
 /** Element types of IR values. @example const d: DType = 'int32' */
 export type DType = 'float32' | 'int32'
 
-/** Parameter initializers (fan-in/fan-out come from the parameter's shape). @example const i: Initializer = 'kaimingUniform' */
+/** Parameter initializers (fan-in/fan-out come from the parameter's shape; 'normal' is N(0, 1), as nn.Embedding). @example const i: Initializer = 'kaimingUniform' */
 export type Initializer =
   | 'xavierUniform'
   | 'xavierNormal'
@@ -24,6 +24,7 @@ export type Initializer =
   | 'torchDefault'
   | 'zeros'
   | 'ones'
+  | 'normal'
 
 /** The attributes of an op that has none. @example const attrs: None = {} */
 export type None = Readonly<Record<never, never>>

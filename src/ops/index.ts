@@ -40,6 +40,7 @@ import { sliceOps } from './slice.js'
 import { softmaxOps } from './softmax.js'
 import { tanhOps } from './tanh.js'
 import { transposeOps } from './transpose.js'
+import { embeddingOps } from './embedding.js'
 
 /**
  * Every op's implementation, by op name.
@@ -68,6 +69,7 @@ export const ops = {
   ...dropoutOps,
   ...batchNormOps,
   ...batchNormStatsOps,
+  ...embeddingOps,
   ...batchMatMulOps,
   ...argMaxOps,
   ...concatOps,

@@ -94,7 +94,12 @@ const reshapeLayout = (n: Node<'reshape'>, x: Placed, get: Get): Placed => {
  */
 export const reshapeOps = {
   reshape: {
-    shape: (i, a) => pipe(arity('reshape', i, 1), E.chain(([x]) => reshapeShape(x!.shape, a.shape))),
+    // int32 values (labels, indices) stay int32
+    shape: (i, a) =>
+      pipe(
+        arity('reshape', i, 1),
+        E.chain(([x]) => pipe(reshapeShape(x!.shape, a.shape), E.map((r) => ({ ...r, dtype: x!.dtype })))),
+      ),
     grad: (y, dy) => [reshapeNode(dy, y.inputs[0]!.shape)],
     eval: ([x], a, ctx) => tf.reshape(x!, ctx.bind(a.shape)),
     lower: ([x], a, ctx) => tf.reshape(x!, ctx.bind(a.shape)),

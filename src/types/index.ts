@@ -8,6 +8,7 @@ export type { Broadcast, AxisFn, BatchNorm2dFn, CrossEntropyOut } from './rules/
 export type { Pair, ToPair, WindowOut, SameOut } from './rules/window.js'
 export type { DataFit, ExampleOf } from './rules/data.js'
 export type { ChainFn, ResidualFn, ParallelFn, ConcatFn } from './rules/compose.js'
+export type { EmbeddingOut } from './rules/embedding.js'
 export type { MatmulOut } from './rules/matmul.js'
 export type { TransposeOut } from './rules/transpose.js'
 export type { ArgmaxOut } from './rules/argmax.js'

@@ -5,7 +5,7 @@
  */
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { type Model, type ParamTree, flattenParams, paramSlots, paramTree, traceModel } from '../../dsl/model.js'
+import { type IntModel, type Model, type ParamTree, flattenParams, paramSlots, paramTree, traceModel } from '../../dsl/model.js'
 import type { Shape } from '../../types/shape.js'
 import { type ExportError, type ExportOptions, exportOnnx as exportGraph } from '../export/index.js'
 import { type ModelFileError, loadModelFile, saveModelFile } from '../io/index.js'
@@ -24,7 +24,7 @@ const defer =
  * await save(mlp, params, 'mlp.safetensors')() // Right({ path: 'mlp.safetensors', bytes: 407_432 })
  */
 export const save = <In extends Shape, Out, P>(
-  model: Model<In, Out, P>,
+  model: Model<In, Out, P> | IntModel<In, Out, P>,
   params: P,
   path: string,
   metadata: Readonly<Record<string, string>> = {},
@@ -38,7 +38,7 @@ export const save = <In extends Shape, Out, P>(
  * @example
  * const params = await load(mlp, 'mlp.safetensors')() // Right(params): params[1].weight is Tensor<[128, 784]>
  */
-export const load = <In extends Shape, Out, P>(model: Model<In, Out, P>, path: string): TE.TaskEither<ModelFileError, P> =>
+export const load = <In extends Shape, Out, P>(model: Model<In, Out, P> | IntModel<In, Out, P>, path: string): TE.TaskEither<ModelFileError, P> =>
   pipe(
     defer(() => loadModelFile(path, paramSlots(model))),
     TE.map((flat) => paramTree(model, flat) as P),
@@ -53,7 +53,7 @@ export const load = <In extends Shape, Out, P>(model: Model<In, Out, P>, path: s
  * await exportOnnx(mlp, params, 'mlp.onnx')() // Right({ path: 'mlp.onnx', bytes: 407_901 })
  */
 export const exportOnnx = <In extends Shape, Out, P>(
-  model: Model<In, Out, P>,
+  model: Model<In, Out, P> | IntModel<In, Out, P>,
   params: P,
   path: string,
   opts: ExportOptions = {},

@@ -8,7 +8,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { compileTraining } from '../../compile/train.js'
 import { type Loss, type Metric, crossEntropy } from '../../dsl/losses.js'
-import { type Model, type ParamTree, flattenParams, paramTree } from '../../dsl/model.js'
+import { type IntModel, type Model, type ParamTree, flattenParams, paramTree } from '../../dsl/model.js'
 import type { Optimizer } from '../../dsl/optim/index.js'
 import type { AnyShapeErr, Shape } from '../../types/shape.js'
 import type { DataFit } from '../../types/rules/data.js'
@@ -82,7 +82,7 @@ export interface FitResult<P> {
  * if (E.isRight(r)) console.log(r.right.history.at(-1)?.testAcc)
  */
 export const fit = <In extends Shape, Out, P, S extends Shape>(
-  model: Model<In, Out, P>,
+  model: Model<In, Out, P> | IntModel<In, Out, P>,
   options: FitOptions<P> & { readonly data: CheckedData<In, S> },
   env: Partial<Omit<TrainEnv, 'compile'>> = {},
 ): TE.TaskEither<TrainError, FitResult<P>> => {

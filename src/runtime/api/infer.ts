@@ -8,14 +8,14 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { type InferenceProgram, compileInference } from '../../compile/infer.js'
 import { type Loss, type Metric, crossEntropy } from '../../dsl/losses.js'
-import { type Model, type ParamTree, flattenParams, traceModel } from '../../dsl/model.js'
+import { type AnyModel, type IntModel, type Model, type ParamTree, flattenParams, inputDtypeOf, traceModel } from '../../dsl/model.js'
 import { ShapeError } from '../../dsl/shape.js'
 import type { Tensor } from '../../dsl/tensor.js'
 import type { Shape } from '../../types/shape.js'
 import { selectBackend } from '../backends/select.js'
 import type { BackendChoice } from '../backends/types.js'
 import { exampleBatches } from '../data/batches.js'
-import { type Examples, sizeOfShape } from '../data/examples.js'
+import { type Examples, inputDtype, sizeOfShape } from '../data/examples.js'
 import type { DataSource } from '../data/sources.js'
 import { batchTensors } from '../train/epoch.js'
 import { type TrainError, trainError } from '../train/errors.js'
@@ -40,7 +40,7 @@ export interface InferOptions {
 }
 
 const withProgram = <A>(
-  model: Model<any, any, any>,
+  model: AnyModel,
   params: ParamTree,
   opts: InferOptions,
   score: { readonly loss: Loss; readonly metrics: readonly Metric[] } | undefined,
@@ -74,14 +74,15 @@ const withProgram = <A>(
 /**
  * Inputs as a flat array of examples (n inferred from the model's example shape), a host tensor
  * [n, ...example], or examples of a loaded data source (grey-level bytes are scaled to [0, 1] as in training).
+ * A model of int32 inputs (token ids) takes an Int32Array, or integer values in any of the other forms.
  */
-export type PredictInput = Float32Array | readonly number[] | Tensor | Examples
+export type PredictInput = Float32Array | Int32Array | readonly number[] | Tensor | Examples
 
 const isExamples = (input: PredictInput): input is Examples => 'n' in input && 'x' in input && 'targetShape' in input
 
-const asExamples = (model: Model<any, any, any>, input: PredictInput): E.Either<TrainError, Examples> => {
+const asExamples = (model: AnyModel, input: PredictInput): E.Either<TrainError, Examples> => {
   if (isExamples(input)) {
-    const bad = checkData(model, crossEntropy, input.shape)
+    const bad = checkData(model, crossEntropy, input.shape, undefined, inputDtype(input))
     return bad === undefined ? E.right(input) : E.left(trainError.shape(bad))
   }
   const example = (model.inputShape as Shape).slice(1) as (number | string)[]
@@ -89,16 +90,19 @@ const asExamples = (model: Model<any, any, any>, input: PredictInput): E.Either<
     return E.left(trainError.shape(new ShapeError('predict', `predict needs a model whose example shape is known, got [${example.join(', ')}]`)))
   const per = sizeOfShape(example)
   const tensor = 'data' in input && 'shape' in input ? input : undefined
-  const data = tensor !== undefined ? tensor.data : input instanceof Float32Array ? input : Float32Array.from(input as readonly number[])
+  const data = tensor !== undefined ? tensor.data : input instanceof Float32Array || input instanceof Int32Array ? input : Float32Array.from(input as readonly number[])
   if (tensor !== undefined) {
     const bad = checkData(model, crossEntropy, tensor.shape.slice(1) as number[])
     if (bad !== undefined) return E.left(trainError.shape(bad))
   } else if (data.length % per !== 0)
     return E.left(trainError.shape(new ShapeError('predict', `predict got ${data.length} values, not a whole number of examples [${example.join(', ')}] (${per} values each)`)))
-  const badAt = data.findIndex((v) => !Number.isFinite(v))
-  if (badAt >= 0) return E.left(trainError.shape(new ShapeError('predict', `input value ${data[badAt]} at index ${badAt} (example ${Math.floor(badAt / per)}) is not finite`)))
+  const ints = inputDtypeOf(model) === 'int32'
+  const badAt = data.findIndex((v) => !Number.isFinite(v) || (ints && !Number.isInteger(v)))
+  if (badAt >= 0)
+    return E.left(trainError.shape(new ShapeError('predict', `input value ${data[badAt]} at index ${badAt} (example ${Math.floor(badAt / per)}) is not ${ints ? 'an integer' : 'finite'}`)))
   const n = data.length / per
-  return E.right({ n, shape: example, x: data, targetShape: [], targetDtype: 'int32', y: new Int32Array(n) })
+  const x = ints ? (data instanceof Int32Array ? data : Int32Array.from(data)) : data instanceof Float32Array ? data : Float32Array.from(data)
+  return E.right({ n, shape: example, x, targetShape: [], targetDtype: 'int32', y: new Int32Array(n) })
 }
 
 /**
@@ -109,7 +113,7 @@ const asExamples = (model: Model<any, any, any>, input: PredictInput): E.Either<
  * @example
  * const r = await predict(mlp, params, images)() // Right({ shape: [n, 10], data: Float32Array })
  */
-export const predict = <In extends Shape, Out, P>(model: Model<In, Out, P>, params: P, input: PredictInput, opts: InferOptions = {}): TE.TaskEither<TrainError, Tensor> =>
+export const predict = <In extends Shape, Out, P>(model: Model<In, Out, P> | IntModel<In, Out, P>, params: P, input: PredictInput, opts: InferOptions = {}): TE.TaskEither<TrainError, Tensor> =>
   pipe(
     TE.fromEither(asExamples(model, input)),
     TE.chain((ex) =>
@@ -117,7 +121,7 @@ export const predict = <In extends Shape, Out, P>(model: Model<In, Out, P>, para
         const parts: Float32Array[] = []
         let rowShape: number[] = []
         for (const b of exampleBatches(ex, { batchSize: opts.batchSize ?? 256, shuffle: false })) {
-          const x = tf.tensor(b.x, [b.size, ...ex.shape], 'float32')
+          const x = tf.tensor(b.x, [b.size, ...ex.shape], inputDtype(b))
           const y = (() => {
             try {
               return program.predict(x)
@@ -162,7 +166,7 @@ export interface Evaluation {
  * const r = await evaluate(mlp, params, { data: fashionMnist() })() // Right({ loss: 0.41, acc: 0.85, count: 10000, ... })
  */
 export const evaluate = <In extends Shape, Out, P, S extends Shape>(
-  model: Model<In, Out, P>,
+  model: Model<In, Out, P> | IntModel<In, Out, P>,
   params: P,
   options: Omit<EvaluateOptions<S>, 'data'> & { readonly data: CheckedData<In, S> },
 ): TE.TaskEither<TrainError, Evaluation> => {
@@ -174,7 +178,7 @@ export const evaluate = <In extends Shape, Out, P, S extends Shape>(
     TE.mapLeft(trainError.data),
     TE.chainEitherK((d) => {
       const ex = options.split === 'train' || d.test === undefined ? d.train : d.test
-      const bad = E.tryCatch(() => checkData(model, loss, ex.shape, { shape: ex.targetShape, dtype: ex.targetDtype }), (e) => e)
+      const bad = E.tryCatch(() => checkData(model, loss, ex.shape, { shape: ex.targetShape, dtype: ex.targetDtype }, inputDtype(ex)), (e) => e)
       if (E.isLeft(bad)) return E.left(bad.left instanceof ShapeError ? trainError.shape(bad.left) : trainError.compileFailed(bad.left))
       return bad.right === undefined ? E.right(ex) : E.left(trainError.shape(bad.right))
     }),

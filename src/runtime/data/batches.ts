@@ -25,8 +25,9 @@ export interface BatchOptions {
  * freshly allocated for every batch and belong to the caller: the iterator never touches them again, so
  * they may be kept or handed to a tensor constructor without copying.
  */
-export interface Batch<Y extends Int32Array | Float32Array = Int32Array> {
-  readonly x: Float32Array
+export interface Batch<Y extends Int32Array | Float32Array = Int32Array, X extends Float32Array | Int32Array = Float32Array> {
+  /** Float32Array, or Int32Array for int32 inputs (token ids). */
+  readonly x: X
   readonly y: Y
   readonly size: number
 }
@@ -78,7 +79,7 @@ export function batches(split: Split, opts: BatchOptions): Iterable<Batch> {
  * Iterates examples of any shape in mini-batches, like {@link batches}.
  * @example for (const { x, y, size } of exampleBatches(examples, { batchSize: 32, shuffle: false })) ...
  */
-export function exampleBatches(ex: Examples, opts: BatchOptions): Iterable<Batch<Int32Array | Float32Array>> {
+export function exampleBatches(ex: Examples, opts: BatchOptions): Iterable<Batch<Int32Array | Float32Array, Float32Array | Int32Array>> {
   const count = batchCount(ex.n, opts)
   const { batchSize } = opts
   return {
@@ -93,11 +94,11 @@ export function exampleBatches(ex: Examples, opts: BatchOptions): Iterable<Batch
   }
 }
 
-function buildBatch(ex: Examples, order: Uint32Array | undefined, start: number, size: number): Batch<Int32Array | Float32Array> {
+function buildBatch(ex: Examples, order: Uint32Array | undefined, start: number, size: number): Batch<Int32Array | Float32Array, Float32Array | Int32Array> {
   const per = sizeOfShape(ex.shape)
   const perY = sizeOfShape(ex.targetShape)
   const bytes = ex.x instanceof Uint8Array ? ex.x : undefined
-  const x = new Float32Array(size * per)
+  const x = ex.x instanceof Int32Array ? new Int32Array(size * per) : new Float32Array(size * per)
   const y = ex.targetDtype === 'int32' ? new Int32Array(size * perY) : new Float32Array(size * perY)
   let dst = 0
   for (let k = 0; k < size; k++) {
@@ -106,7 +107,7 @@ function buildBatch(ex: Examples, order: Uint32Array | undefined, start: number,
     const end = src + per
     if (bytes !== undefined) while (src < end) x[dst++] = UNIT_SCALE[bytes[src++]!]!
     else {
-      x.set(ex.x.subarray(src, end), dst)
+      x.set((ex.x as Float32Array | Int32Array).subarray(src, end), dst)
       dst += per
     }
     for (let j = 0; j < perY; j++) y[k * perY + j] = ex.y[idx * perY + j]!

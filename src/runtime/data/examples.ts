@@ -1,6 +1,6 @@
 /**
  * Examples of any shape, the form `fit`, `evaluate` and `predict` consume: n inputs of one shape (float32,
- * or grey-level bytes scaled by 1/255 when batched) and their targets (int32 class labels, or float32
+ * grey-level bytes scaled by 1/255 when batched, or int32 token ids) and their targets (int32 class labels, or float32
  * values of a given shape for regression).
  */
 import type { Split } from './split.js'
@@ -10,13 +10,16 @@ export interface Examples {
   readonly n: number
   /** One example's input shape, e.g. [1, 28, 28]. */
   readonly shape: readonly number[]
-  /** Inputs; bytes (grey levels) are scaled to [0, 1] when batched. */
-  readonly x: Float32Array | Uint8Array
+  /** Inputs; bytes (grey levels) are scaled to [0, 1] when batched; an Int32Array holds int32 inputs (token ids). */
+  readonly x: Float32Array | Uint8Array | Int32Array
   /** One example's target shape: [] for a class label. */
   readonly targetShape: readonly number[]
   readonly targetDtype: 'int32' | 'float32'
   readonly y: Int32Array | Uint8Array | Float32Array
 }
+
+/** The element type of examples' inputs: int32 when they are held as an Int32Array. @example inputDtype(fromSplit(train)) // 'float32' */
+export const inputDtype = (e: Pick<Examples, 'x'>): 'float32' | 'int32' => (e.x instanceof Int32Array ? 'int32' : 'float32')
 
 /** Elements of a shape. */
 export const sizeOfShape = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1)

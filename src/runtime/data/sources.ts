@@ -66,7 +66,10 @@ export const idxDirectory = <const S extends Shape = readonly [1, number, number
 export interface ArraysInput<S extends Shape> {
   /** One example's input shape. */
   readonly shape: S
-  readonly x: Float32Array | readonly number[]
+  /** Inputs: floats, or int32 token ids (an Int32Array, or a plain array with `inputs: 'int32'`). */
+  readonly x: Float32Array | Int32Array | readonly number[]
+  /** The inputs' type when `x` is a plain array (default: float32). */
+  readonly inputs?: 'float32' | 'int32'
   /** Class labels (Int32Array) or float targets (Float32Array / number[] with `targets: 'float32'`). */
   readonly y: Int32Array | Float32Array | readonly number[]
   /** One example's target shape for float targets (default [] for labels, [1] for floats). */
@@ -88,9 +91,10 @@ const examplesOf = <S extends Shape>(what: string, a: ArraysInput<S>): Examples 
   const n = a.x.length / per
   const perY = sizeOfShape(targetShape)
   if (a.y.length !== n * perY) return dataError.badArrays(`${what}.y`, `holds ${a.y.length} targets but ${n} examples need ${n * perY} ([${[n, ...targetShape].join(', ')}])`)
-  const x = a.x instanceof Float32Array ? a.x : Float32Array.from(a.x)
-  const bad = x.findIndex((v) => !Number.isFinite(v))
-  if (bad >= 0) return dataError.badArrays(`${what}.x`, `value ${x[bad]} at index ${bad} (example ${Math.floor(bad / per)}) is not finite`)
+  const ints = a.x instanceof Int32Array || (!(a.x instanceof Float32Array) && a.inputs === 'int32')
+  const bad = Array.prototype.findIndex.call(a.x, (v: number) => !Number.isFinite(v) || (ints && !Number.isInteger(v)))
+  if (bad >= 0) return dataError.badArrays(`${what}.x`, `value ${a.x[bad]} at index ${bad} (example ${Math.floor(bad / per)}) is not ${ints ? 'an integer' : 'finite'}`)
+  const x = a.x instanceof Float32Array || a.x instanceof Int32Array ? a.x : ints ? Int32Array.from(a.x) : Float32Array.from(a.x)
   const y = dtype === 'int32' ? (a.y instanceof Int32Array ? a.y : Int32Array.from(a.y)) : a.y instanceof Float32Array ? a.y : Float32Array.from(a.y)
   if (dtype === 'int32') {
     const wrong = Array.prototype.findIndex.call(a.y, (v: number) => !Number.isInteger(v) || v < 0 || (a.classes !== undefined && v >= a.classes))

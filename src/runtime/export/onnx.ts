@@ -57,7 +57,7 @@ const checkParams = (leaves: readonly Node<'param'>[], params: Readonly<Record<s
 
 /**
  * The ONNX ModelProto bytes of the inference graph of `output`, a float32 value computed from one
- * float32 `input` leaf (any rank; symbolic dims become ONNX dim_params) and param leaves whose values
+ * float32 or int32 (token ids) `input` leaf (any rank; symbolic dims become ONNX dim_params) and param leaves whose values
  * `params` holds by leaf name (buffers such as '1.runningMean' included; extra entries are ignored).
  * Left when an op cannot be exported (a loss, a gradient primitive), a param is missing or misshaped,
  * or the graph is not one input to one output.
@@ -80,9 +80,9 @@ export const onnxModelProto = (
   const root = inferenceForm([output])[0]!
   const g = graphOf([root])
   const x = g.inputs[0]
-  if (g.inputs.length !== 1 || x === undefined || x.dtype !== 'float32') {
+  if (g.inputs.length !== 1 || x === undefined) {
     const found = g.inputs.map((i) => `'${i.attrs.name}' (${i.dtype})`).join(', ') || 'none'
-    return fail(`cannot export a graph with inputs ${found}: it must read exactly one float32 input (a loss also reads labels; export the logits)`)
+    return fail(`cannot export a graph with inputs ${found}: it must read exactly one input (a loss also reads labels; export the logits)`)
   }
   const paramNames = g.params.map((p) => p.attrs.name)
   const inputName = opts.inputName ?? x.attrs.name
@@ -120,7 +120,7 @@ export const onnxModelProto = (
                 name: 'typegrad',
                 node: b.nodes,
                 initializer: b.initializers,
-                input: [valueInfo(inputName, x.shape, 'float32')],
+                input: [valueInfo(inputName, x.shape, x.dtype)],
                 output: [valueInfo(outputName, root.shape, root.dtype)],
               },
             }),

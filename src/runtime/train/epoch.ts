@@ -33,8 +33,8 @@ export interface EpochPlan {
 }
 
 /** A batch as tensors [size, ...shape] and [size, ...targetShape]. */
-export const batchTensors = (ex: Examples, b: Batch<Int32Array | Float32Array>): [tf.Tensor, tf.Tensor] => [
-  tf.tensor(b.x, [b.size, ...ex.shape], 'float32'),
+export const batchTensors = (ex: Examples, b: Batch<Int32Array | Float32Array, Float32Array | Int32Array>): [tf.Tensor, tf.Tensor] => [
+  tf.tensor(b.x, [b.size, ...ex.shape], b.x instanceof Int32Array ? 'int32' : 'float32'),
   tf.tensor(b.y, [b.size, ...ex.targetShape], ex.targetDtype),
 ]
 
@@ -50,7 +50,7 @@ const STEP_FIELDS = 3
  */
 const fold = async (
   split: Examples,
-  batchList: Iterable<Batch<Int32Array | Float32Array>>,
+  batchList: Iterable<Batch<Int32Array | Float32Array, Float32Array | Int32Array>>,
   sum: Monoid<tf.Scalar>,
   f: (x: tf.Tensor, y: tf.Tensor) => StepMetrics,
   onStep: (steps: readonly tf.Tensor[], sizes: readonly number[]) => Promise<TrainError | undefined>,

@@ -99,7 +99,7 @@ export const trainError = {
     count,
     // epoch 0: a batch of an evaluation, outside training
     message: `batch ${step}${epoch === 0 ? '' : ` of epoch ${epoch} (step ${globalStep} overall)`} has ${count} ${
-      what === 'inputs' ? 'input values that are NaN or infinite' : 'targets the loss cannot use (labels outside the classes, or non-finite values)'
+      what === 'inputs' ? 'input values that are NaN or infinite (or token ids outside an embedding\'s vocabulary)' : 'targets the loss cannot use (labels outside the classes, or non-finite values)'
     }`,
   }),
   checkpointUnreadable: (file: string, cause: unknown): TrainError => ({

@@ -4,7 +4,7 @@
  * the seeded initial params flattened to their leaf names ('0.weight', 'conv2d0.bias', ...).
  */
 import type { Loss, Metric } from '../../dsl/losses.js'
-import { type AnyModel, flattenParams, initLeaves, traceModel } from '../../dsl/model.js'
+import { type AnyModel, flattenParams, initLeaves, inputDtypeOf, traceModel } from '../../dsl/model.js'
 import { mk } from '../../dsl/node.js'
 import { type Optimizer, adam, exponentialDecay, momentum, sgd } from '../../dsl/optim/index.js'
 import { key } from '../../dsl/random.js'
@@ -64,9 +64,16 @@ const agrees = (want: RShape, got: readonly number[]): boolean =>
  * with the `ShapeError` text the types report.
  * @example checkData(lenet, crossEntropy, [784], []) // ShapeError: the model expects examples [1, 28, 28] but the data has [784]
  */
-export const checkData = (m: AnyModel, loss: Loss, example: readonly number[], target?: { readonly shape: readonly number[]; readonly dtype: string }): ShapeError | undefined => {
+export const checkData = (
+  m: AnyModel,
+  loss: Loss,
+  example: readonly number[],
+  target?: { readonly shape: readonly number[]; readonly dtype: string },
+  input: 'float32' | 'int32' = inputDtypeOf(m),
+): ShapeError | undefined => {
   const want = (m.inputShape as RShape).slice(1)
   if (!agrees(want, example)) return new ShapeError('data', `the model expects examples ${showShape(want)} but the data has ${showShape(example)}`, [want, example])
+  if (input !== inputDtypeOf(m)) return new ShapeError('data', `the model expects ${inputDtypeOf(m)} inputs but the data has ${input} inputs`, [want, example])
   if (target === undefined) return undefined
   const out = traceModel(m)
   const wantT = loss.target.shape(out.shape).slice(1)

@@ -14,7 +14,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { selectBackend } from '../backends/select.js'
 import type { BackendChoice, BackendError, BackendInfo } from '../backends/types.js'
 import type { DataError } from '../data/errors.js'
-import { type Examples, takeFirst } from '../data/examples.js'
+import { type Examples, inputDtype, takeFirst } from '../data/examples.js'
 import type { DataSource, DataSplits } from '../data/sources.js'
 import { ShapeError } from '../../dsl/shape.js'
 import type { Tensor } from '../../dsl/tensor.js'
@@ -120,7 +120,7 @@ const checkShapes = (setup: TrainSetup, data: DataSplits): E.Either<TrainError, 
   for (const ex of [data.train, data.test]) {
     if (ex === undefined) continue
     const bad = E.tryCatch(
-      () => checkData(setup.model, setup.loss, ex.shape, { shape: ex.targetShape, dtype: ex.targetDtype }),
+      () => checkData(setup.model, setup.loss, ex.shape, { shape: ex.targetShape, dtype: ex.targetDtype }, inputDtype(ex)),
       (e) => (e instanceof ShapeError ? e : new ShapeError('model', String(e))),
     )
     if (E.isLeft(bad)) return E.left(trainError.shape(bad.left))
