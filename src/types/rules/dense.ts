@@ -63,17 +63,18 @@ export interface ReshapeFn<T extends Shape> extends ShapeFn {
   readonly out: ReshapeOut<In<this>, T>
 }
 /**
- * The shape reshape(T) gives X, or its ShapeErr (the twin of src/ops/reshape.ts's `reshapeShape`).
+ * The shape reshape(T) gives X, or its ShapeErr (the twin of src/ops/reshape.ts's `reshapeShape`); with
+ * symbolic dims in X the -1 is `number` (the runtime rule computes and checks it).
  *
  * @example
- * type O = ReshapeOut<['N', 4, 8], ['N', -1]> // readonly ['N', 32]
- * type E = ReshapeOut<['N', 4, 8], ['N', -1, 5]> // 'ShapeError: reshape cannot turn [N, 4, 8] (32*N elements) into [N, -1, 5]'
+ * type O = ReshapeOut<[2, 4, 8], [-1, 16]> // readonly [4, 16]
+ * type E = ReshapeOut<[3, 4, 8], [-1, 5]> // 'ShapeError: reshape cannot turn [3, 4, 8] (96 elements) into [-1, 5]'
  */
 export type ReshapeOut<X extends Shape, T extends Shape> =
   DimProduct<X> extends infer From extends number
     ? IsSize<From> extends false
-      ? // with symbolic dims the -1 is left to the runtime rule: computing it (SymbolicReshape) defers inside
-        // functions generic over the batch name, which must type-check
+      ? // with symbolic dims the -1 is left to the runtime rule: a type-level quotient of symbolic products
+        // defers inside functions generic over the batch name, which must type-check
         Fill<T, number>
       : Count<T, -1> extends 0
         ? DimProduct<T> extends infer To extends number
