@@ -81,3 +81,32 @@ export const checkGrads = (
     ours.forEach((g, i) => expectClose(g, theirs[i]!, opts.rtol ?? 1e-3, opts.atol ?? 1e-4, `d/dp${i}`))
   })
 }
+
+/**
+ * Asserts that `dx`, autodiff's gradient of the scalar `f` w.r.t. the param leaf `x` (fed `v`, shape `shape`),
+ * matches central differences with step 1e-2 within `tol`, at every `stride`-th element. `inputs` and `params`
+ * feed the graph's other leaves.
+ */
+export const expectCentralDifferences = (c: {
+  readonly f: Node
+  readonly dx: Node
+  readonly x: string
+  readonly shape: readonly number[]
+  readonly v: Float32Array
+  readonly inputs: Record<string, tf.Tensor>
+  readonly params?: Record<string, tf.Tensor>
+  readonly stride?: number
+  readonly tol?: number
+}): void =>
+  tf.tidy(() => {
+    const run = (n: Node, values: Float32Array) =>
+      interpret([n], { inputs: c.inputs, params: { ...c.params, [c.x]: tf.tensor(values, [...c.shape]) } })[0]!.dataSync()
+    const ours = run(c.dx, c.v)
+    const h = 1e-2
+    const bump = (i: number, by: number) => Float32Array.from(c.v, (e, j) => (j === i ? e + by : e))
+    for (let i = 0; i < c.v.length; i += c.stride ?? 1) {
+      const numeric = (run(c.f, bump(i, h))[0]! - run(c.f, bump(i, -h))[0]!) / (2 * h)
+      expect(Math.abs(ours[i]! - numeric), `d/d${c.x}[${i}]`).toBeLessThan(c.tol ?? 2e-3)
+    }
+  })
+

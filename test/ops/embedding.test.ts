@@ -21,7 +21,7 @@ import { type Node, mk } from '../../src/dsl/node.js'
 import { ShapeError } from '../../src/dsl/shape.js'
 import { onnxModelProto } from '../../src/runtime/export/index.js'
 import type { EmbeddingOut } from '../../src/types/index.js'
-import { checkGrads, leaf, useCpu, weightedSum } from '../compile/support.js'
+import { checkGrads, leaf, useCpu, weightedSum, expectCentralDifferences } from '../compile/support.js'
 import { reference, runLowered } from '../compile/lower/support.js'
 import { BACKENDS, useBackend } from '../support/backends.js'
 import { expectOutputsClose } from '../support/close.js'
@@ -81,15 +81,7 @@ describe('embedding', () => {
     const [dw] = grad(f, [w])
     const v = seq(18, (i) => -2 + (4 * i) / 17)
     const inputs = { x: tf.tensor2d([[0, 5, 5, 2], [3, 0, 5, 1]], [2, 4], 'int32'), w: tf.tensor3d(seq(24, (i) => 1 + (i % 3)), [2, 4, 3]) }
-    const at = (values: Float32Array) => interpret([f], { inputs, params: { w: tf.tensor2d(values, [6, 3]) } })[0]!.dataSync()[0]!
-    const ours = interpret([dw!], { inputs, params: { w: tf.tensor2d(v, [6, 3]) } })[0]!.dataSync()
-    const h = 1e-2
-    for (let i = 0; i < 18; i++) {
-      const [up, down] = [Float32Array.from(v), Float32Array.from(v)]
-      up[i]! += h
-      down[i]! -= h
-      expect(Math.abs(ours[i]! - (at(up) - at(down)) / (2 * h))).toBeLessThan(2e-3)
-    }
+    expectCentralDifferences({ f, dx: dw!, x: 'w', shape: [6, 3], v, inputs: inputs })
   })
 
   it("has tfjs's gradient of tf.gather", async () => {

@@ -14,7 +14,7 @@ import { type Expr, input } from '../../src/dsl/expr.js'
 import * as F from '../../src/dsl/fn.js'
 import { type Node, mk, topo } from '../../src/dsl/node.js'
 import { ops } from '../../src/ops/index.js'
-import { checkGrads, leaf, useCpu, weightedSum } from '../compile/support.js'
+import { checkGrads, leaf, useCpu, weightedSum, expectCentralDifferences } from '../compile/support.js'
 import { reference, runLowered } from '../compile/lower/support.js'
 import { randomInput, roundTrip } from '../runtime/export/support.js'
 import { BACKENDS, useBackend } from '../support/backends.js'
@@ -54,15 +54,7 @@ describe('gelu', () => {
     const [dx] = grad(f, [x])
     const v = Float32Array.from({ length: 80 }, (_, i) => -4 + (8 * i) / 79)
     const w = tf.tensor2d(Float32Array.from({ length: 80 }, (_, i) => 1 + (i % 3)), [2, 40])
-    const at = (values: Float32Array) => interpret([f], { inputs: { w }, params: { x: tf.tensor2d(values, [2, 40]) } })[0]!.dataSync()[0]!
-    const ours = interpret([dx!], { inputs: { w }, params: { x: tf.tensor2d(v, [2, 40]) } })[0]!.dataSync()
-    const h = 1e-2
-    for (let i = 0; i < 80; i += 7) {
-      const [up, down] = [Float32Array.from(v), Float32Array.from(v)]
-      up[i]! += h
-      down[i]! -= h
-      expect(Math.abs(ours[i]! - (at(up) - at(down)) / (2 * h))).toBeLessThan(2e-3)
-    }
+    expectCentralDifferences({ f, dx: dx!, x: 'x', shape: [2, 40], v, inputs: { w }, stride: 7 })
   })
 
   it("has tfjs's gradient of x * 0.5 * (1 + erf(x / sqrt 2))", async () => {

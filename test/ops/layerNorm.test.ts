@@ -16,7 +16,7 @@ import { layerNorm, sequential, linear } from '../../src/dsl/index.js'
 import { layerNormNode } from '../../src/dsl/layers/layerNorm.js'
 import { type Node, mk } from '../../src/dsl/node.js'
 import type { Apply, LayerNormFn, LayerNormOut } from '../../src/types/index.js'
-import { checkGrads, expectClose, leaf, rand, useCpu, weightedSum } from '../compile/support.js'
+import { checkGrads, expectClose, leaf, rand, useCpu, weightedSum, expectCentralDifferences } from '../compile/support.js'
 import { reference, runLowered } from '../compile/lower/support.js'
 import { randomInput, randomParams, roundTrip } from '../runtime/export/support.js'
 import { BACKENDS, useBackend } from '../support/backends.js'
@@ -127,15 +127,7 @@ describe('F.layerNorm', () => {
     const [p, pg, pb] = [leaf('x', shape), leaf('g', [6]), leaf('b', [6])]
     const f = weightedSum(layerNormNode(p, pg, pb, 1e-5))
     const [dx] = grad(f, [p])
-    const at = (vals: Float32Array) => interpret([f], { inputs: { w }, params: { x: tf.tensor(vals, shape), g: gv, b: bv } })[0]!.dataSync()[0]!
-    const ours = interpret([dx!], { inputs: { w }, params: { x: tf.tensor(v, shape), g: gv, b: bv } })[0]!.dataSync()
-    const h = 1e-2
-    for (let i = 0; i < 18; i += 2) {
-      const [up, down] = [Float32Array.from(v), Float32Array.from(v)]
-      up[i]! += h
-      down[i]! -= h
-      expect(Math.abs(ours[i]! - (at(up) - at(down)) / (2 * h))).toBeLessThan(5e-3)
-    }
+    expectCentralDifferences({ f, dx: dx!, x: 'x', shape, v, inputs: { w }, params: { g: gv, b: bv }, stride: 2, tol: 5e-3 })
   })
 
   describe.each(BACKENDS)('lowered on %s', (backend) => {

@@ -13,7 +13,7 @@ import { optimize } from '../../src/compile/pipeline.js'
 import { input } from '../../src/dsl/expr.js'
 import * as F from '../../src/dsl/fn.js'
 import { type Node, mk } from '../../src/dsl/node.js'
-import { checkGrads, expectClose, leaf, rand, useCpu, weightedSum } from '../compile/support.js'
+import { checkGrads, expectClose, leaf, rand, useCpu, weightedSum, expectCentralDifferences } from '../compile/support.js'
 import { reference, runLowered } from '../compile/lower/support.js'
 import { randomInput, roundTrip } from '../runtime/export/support.js'
 import { BACKENDS, useBackend } from '../support/backends.js'
@@ -102,15 +102,7 @@ describe('F.sum / F.mean / F.max', () => {
       const p = leaf('x', shape)
       const f = weightedSum(mk(op, [p], { axes: [0, -1], keepDims: false }))
       const [dx] = grad(f, [p])
-      const at = (vals: Float32Array) => interpret([f], { inputs: { w }, params: { x: tf.tensor(vals, shape) } })[0]!.dataSync()[0]!
-      const ours = interpret([dx!], { inputs: { w }, params: { x: tf.tensor(v, shape) } })[0]!.dataSync()
-      const h = 1e-2
-      for (let i = 0; i < 24; i += 5) {
-        const [up, down] = [Float32Array.from(v), Float32Array.from(v)]
-        up[i]! += h
-        down[i]! -= h
-        expect(Math.abs(ours[i]! - (at(up) - at(down)) / (2 * h))).toBeLessThan(2e-3)
-      }
+      expectCentralDifferences({ f, dx: dx!, x: 'x', shape, v, inputs: { w }, stride: 5 })
     }
   })
 

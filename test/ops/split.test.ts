@@ -13,7 +13,7 @@ import { optimize } from '../../src/compile/pipeline.js'
 import { type Expr, expr, input } from '../../src/dsl/expr.js'
 import * as F from '../../src/dsl/fn.js'
 import { mk } from '../../src/dsl/node.js'
-import { checkGrads, leaf, rand, useCpu, weightedSum } from '../compile/support.js'
+import { checkGrads, leaf, rand, useCpu, weightedSum, expectCentralDifferences } from '../compile/support.js'
 import { reference, runLowered } from '../compile/lower/support.js'
 import { randomInput, roundTrip } from '../runtime/export/support.js'
 import { BACKENDS, useBackend } from '../support/backends.js'
@@ -93,15 +93,7 @@ describe('split', () => {
     const [dx] = grad(f, [x])
     const w = rand([2, 2], 3)
     const v = Float32Array.from(rand([2, 5], 1).dataSync())
-    const at = (d: Float32Array) => interpret([f], { inputs: { w }, params: { x: tf.tensor(d, [2, 5]) } })[0]!.dataSync()[0]!
-    const ours = interpret([dx!], { inputs: { w }, params: { x: tf.tensor(v, [2, 5]) } })[0]!.dataSync()
-    const h = 1e-2
-    for (let i = 0; i < 10; i++) {
-      const [up, down] = [Float32Array.from(v), Float32Array.from(v)]
-      up[i]! += h
-      down[i]! -= h
-      expect(Math.abs(ours[i]! - (at(up) - at(down)) / (2 * h))).toBeLessThan(2e-3)
-    }
+    expectCentralDifferences({ f, dx: dx!, x: 'x', shape: [2, 5], v, inputs: { w } })
   })
 
   describe.each(BACKENDS)('lowered on %s', (backend) => {

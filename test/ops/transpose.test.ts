@@ -15,7 +15,7 @@ import * as F from '../../src/dsl/fn.js'
 import { type Node, mk } from '../../src/dsl/node.js'
 import { invertPerm } from '../../src/ops/shared/perm.js'
 import type { TransposeOut } from '../../src/types/rules/transpose.js'
-import { checkGrads, expectClose, leaf, rand, useCpu, weightedSum } from '../compile/support.js'
+import { checkGrads, expectClose, leaf, rand, useCpu, weightedSum, expectCentralDifferences } from '../compile/support.js'
 import { reference, runLowered } from '../compile/lower/support.js'
 import { randomInput, roundTrip } from '../runtime/export/support.js'
 import { BACKENDS, useBackend } from '../support/backends.js'
@@ -86,11 +86,7 @@ describe('transpose', () => {
     const [dx] = grad(f, [x])
     const w = rand([4, 2, 3], 5)
     const v = Float32Array.from(rand(shape, 6).dataSync())
-    const at = (values: Float32Array) => interpret([f], { inputs: { w }, params: { x: tf.tensor(values, shape) } })[0]!.dataSync()[0]!
-    const ours = interpret([dx!], { inputs: { w }, params: { x: tf.tensor(v, shape) } })[0]!.dataSync()
-    const h = 1e-2
-    const bump = (i: number, by: number) => Float32Array.from(v, (e, j) => (j === i ? e + by : e))
-    for (let i = 0; i < v.length; i++) expect(Math.abs(ours[i]! - (at(bump(i, h)) - at(bump(i, -h))) / (2 * h))).toBeLessThan(2e-3)
+    expectCentralDifferences({ f, dx: dx!, x: 'x', shape, v, inputs: { w } })
   })
 
   describe.each(BACKENDS)('lowered on %s', (backend) => {
