@@ -4,12 +4,13 @@
  * Steps: remove dist/ (so files deleted from src/ are not published), run the repository's tsc,
  * then mark the `bin` entries executable (npm also sets the mode when the package is installed;
  * this is for running `./dist/cli/typegrad.js` straight from a checkout).
- * src/ reads no assets by path relative to itself (JSON/wasm are resolved from dependencies with
- * createRequire), so there is nothing to copy beside the compiled files.
+ * The SIMD kernels' committed binaries (the .wasm files under src/, see scripts/build-kernels.mjs) are copied next
+ * to their compiled loader, which reads them relative to itself.
  * @example node scripts/build.mjs
  */
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
@@ -21,6 +22,13 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'ts
   cwd: root,
   stdio: 'inherit',
 })
+
+const src = join(root, 'src')
+for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !entry.name.endsWith('.wasm')) continue
+  const from = join(entry.parentPath, entry.name)
+  copyFileSync(from, join(root, 'dist', relative(src, from)))
+}
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 for (const bin of Object.values(pkg.bin ?? {})) {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import {
-  conv2dFilterGradHWNC,
+  conv2dFilterGrad,
   conv2dInputGrad,
   pooledSigmoidGradWithBias,
   sigmoidGradWithBias,
@@ -42,11 +42,11 @@ export function lenetLossAndGrads(p: LeNetParams, x: tf.Tensor4D, labels: tf.Ten
   const d1 = sigmoidGradWithBias(h1, tf.matMul(d2.dz, t(p.f2w)))
   const f1w = tf.matMul(t(flat), d1.dz)
   const dp2 = tf.reshape(tf.matMul(d1.dz, t(p.f1w)), p2.shape) as tf.Tensor4D
-  const c2 = pooledSigmoidGradWithBias(a2, dp2, 2, 2, { nhwc: true, hwnc: true })
-  const c2w = conv2dFilterGradHWNC(p1, c2.dxHWNC!, [5, 5, 6, 16], 1, 'valid', 1)
+  const c2 = pooledSigmoidGradWithBias(a2, dp2, 2, 2)
+  const c2w = conv2dFilterGrad(p1, c2.dx!, [5, 5, 6, 16], 1, 'valid', 1)
   const dp1 = conv2dInputGrad(c2.dx!, p.c2w, p1.shape, 1, 'valid', 1)
-  const c1 = pooledSigmoidGradWithBias(a1, dp1, 2, 2, { hwnc: true })
-  const c1w = conv2dFilterGradHWNC(x, c1.dxHWNC!, [5, 5, 1, 6], 1, 2, 1)
+  const c1 = pooledSigmoidGradWithBias(a1, dp1, 2, 2)
+  const c1w = conv2dFilterGrad(x, c1.dx!, [5, 5, 1, 6], 1, 2, 1)
   const grads = { c1w, c1b: c1.db, c2w, c2b: c2.db, f1w, f1b: d1.db, f2w, f2b: d2.db, f3w, f3b }
   return { loss, grads }
 }

@@ -20,6 +20,7 @@ import type { Lowering } from './shared/lower.js'
 import { type OnnxRule, onnxReduce } from './shared/onnx.js'
 import { type Folder, canonicalAxes, fillLike, fillValue, keepAs, reducedCount } from './shared/rewrites.js'
 import { type RuleResult, arity, ok, shapeError } from './shared/shape-rules.js'
+import { columnSums } from './kernels/index.js'
 import { axesOf, reduceWith } from './shared/tensors.js'
 
 declare module '../ir/ops.js' {
@@ -51,24 +52,25 @@ const reduceLayout: LayoutRule<'sum' | 'mean' | 'max'> = (n, get) => {
   return placed(node, { kind: 'perm', perm: kept.map(rankOf) })
 }
 
-/** A mean over leading axes as one average pooling of x viewed as [1, M / w, w, rest] (wasm), with the count M. */
-const leadingMean = (x: tf.Tensor, a: ReduceAttrs): { mean: tf.Tensor; count: number } | undefined => {
+/** A sum over leading axes as the SIMD column sums of x viewed as [M, rest] (wasm), with the count M. */
+const leadingSum = (x: tf.Tensor, a: ReduceAttrs): { sum: tf.Tensor; count: number } | undefined => {
   const axes = axesOf(a.axes, x.rank).sort((p, q) => p - q)
-  if (x.dtype !== 'float32' || axes.length === 0 || axes.length === x.rank || !axes.every((ax, i) => ax === i)) return undefined
-  const lead = x.shape.slice(0, axes.length)
-  const m = lead.reduce((p, q) => p * q, 1)
-  const w = lead[lead.length - 1]!
+  if (x.dtype !== 'float32' || x.size === 0 || axes.length === 0 || axes.length === x.rank || !axes.every((ax, i) => ax === i)) return undefined
+  const m = x.shape.slice(0, axes.length).reduce((p, q) => p * q, 1)
   const rest = x.shape.slice(axes.length)
-  const pooled = tf.avgPool(tf.reshape(x, [1, m / w, w, rest.reduce((p, q) => p * q, 1)]) as tf.Tensor4D, [m / w, w], 1, 'valid')
-  return { mean: tf.reshape(pooled, a.keepDims ? [...axes.map(() => 1), ...rest] : rest), count: m }
+  const sums = columnSums(tf.reshape(x, [m, rest.reduce((p, q) => p * q, 1)]))
+  return { sum: tf.reshape(sums, a.keepDims ? [...axes.map(() => 1), ...rest] : rest), count: m }
 }
 
-/** The lowering of one reduction: tfjs's, or (`pooled`, wasm) the pooling form where it applies. */
+/**
+ * The lowering of one reduction: tfjs's, or (`leading`, wasm) the column-sums form where it applies
+ * (tfjs-wasm's Sum transposes leading axes to the end first: a full copy of x).
+ */
 const reduction =
-  (f: (x: tf.Tensor, axes: number[], keepDims: boolean) => tf.Tensor, pooled?: (r: { mean: tf.Tensor; count: number }) => tf.Tensor): Lowering<'sum' | 'mean' | 'max'> =>
+  (f: (x: tf.Tensor, axes: number[], keepDims: boolean) => tf.Tensor, leading?: (r: { sum: tf.Tensor; count: number }) => tf.Tensor): Lowering<'sum' | 'mean' | 'max'> =>
   ([x], a) => {
-    const r = pooled && leadingMean(x!, a)
-    return r ? pooled(r) : reduceWith(f)(x!, a)
+    const r = leading && leadingSum(x!, a)
+    return r ? leading(r) : reduceWith(f)(x!, a)
   }
 
 /** No axes is the identity, as the shape rule says (ONNX would reduce everything). */
@@ -107,7 +109,7 @@ export const reduceOps = {
   sum: reductionOp('sum', {
     grad: (y, dy) => [spread(dy, y.inputs[0]!.shape, y.attrs)],
     eval: ([x], a) => reduceWith(tfSum)(x!, a),
-    lower: { default: reduction(tfSum), wasm: reduction(tfSum, (r) => tf.mul(r.mean, r.count)) },
+    lower: { default: reduction(tfSum), wasm: reduction(tfSum, (r) => r.sum) },
     // needs every reduced size (a sum over the batch 'N' waits until N is bound)
     fold: foldAs((v, count) => (count === undefined ? undefined : v * count)),
     onnx: onnxReduction('ReduceSum'),
@@ -115,7 +117,7 @@ export const reduceOps = {
   mean: reductionOp('mean', {
     grad: (y, dy) => [mul(spread(dy, y.inputs[0]!.shape, y.attrs), reciprocalCount(y.inputs[0]!.shape, y.attrs.axes))],
     eval: ([x], a) => reduceWith(tfMean)(x!, a),
-    lower: { default: reduction(tfMean), wasm: reduction(tfMean, (r) => r.mean) },
+    lower: { default: reduction(tfMean), wasm: reduction(tfMean, (r) => tf.div(r.sum, r.count)) },
     fold: foldAs((v) => v),
     onnx: onnxReduction('ReduceMean'),
   }),

@@ -1,10 +1,9 @@
 /**
  * wasm's multi-node lowering patterns for the backward pass: the fused one-pass kernels of
- * src/ops/kernels (JS loops over the wasm heap) replace chains of 3-12 single-threaded tfjs-wasm ops.
+ * src/ops/kernels (SIMD over the wasm heap) replace chains of 3-6 single-threaded tfjs-wasm ops.
  *
  *  - pooledSigmoidGrad: sigmoidGrad(y, avgPool2dGrad(dp)) with non-overlapping unpadded k x k windows
- *    (the pool grad used by nothing else), plus the bias sums of that sigmoidGrad over N,H,W and the
- *    conv2dFilterGrads consuming it, which then read the [H,W,N,C] copy the kernel writes (no transpose);
+ *    (the pool grad used by nothing else), plus the bias sums of that sigmoidGrad over N,H,W;
  *  - sigmoidGradWithBias: sigmoidGrad(y, dy) plus its bias sums over every axis but the last (dense layers);
  *  - softmaxCrossEntropy: the loss and softmaxCrossEntropyGrad on the same logits and labels, one pass
  *    (the grad's seed g multiplies dLogits unless it is the constant 1).
@@ -15,9 +14,9 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { Node } from '../../dsl/node.js'
 import type { OpAttrs } from '../../dsl/ops.js'
 import { isKnown, sameShape } from '../../dsl/shape.js'
-import { conv2dFilterGradHWNC, pooledSigmoidGradWithBias, sigmoidGradWithBias, softmaxCrossEntropy } from '../../ops/kernels/index.js'
+import { pooledSigmoidGradWithBias, sigmoidGradWithBias, softmaxCrossEntropy } from '../../ops/kernels/index.js'
 import type { LowerContext } from '../../ops/shared/lower.js'
-import { axesOf, tfPad, unpadded } from '../../ops/shared/tensors.js'
+import { axesOf, unpadded } from '../../ops/shared/tensors.js'
 import type { FusedCall, FusionPattern, GraphView } from './fusion.js'
 
 const is = <O extends keyof OpAttrs>(n: Node, op: O): n is Node<O> => n.op === op
@@ -41,7 +40,7 @@ const biasSumsOf = (sg: Node, graph: GraphView): { sums: Node<'sum'>[]; others: 
   return { sums, others }
 }
 
-/** sigmoidGrad(y, avgPool2dGrad(dp)) [+ bias sums] [+ conv2dFilterGrads of it], one heap pass. */
+/** sigmoidGrad(y, avgPool2dGrad(dp)) [+ bias sums], one heap pass. */
 const pooledSigmoidGrad: FusionPattern = (sg, graph) => {
   if (!is(sg, 'sigmoidGrad') || sg.dtype !== 'float32') return undefined
   const [y, pg] = sg.inputs as [Node, Node]
@@ -51,27 +50,16 @@ const pooledSigmoidGrad: FusionPattern = (sg, graph) => {
   const tiles = a.layout === 'NHWC' && unpadded(a.pad) && a.kernel[0] === a.strides[0] && a.kernel[1] === a.strides[1]
   if (!tiles || !isKnown(h) || !isKnown(w) || h % a.kernel[0] !== 0 || w % a.kernel[1] !== 0) return undefined
   const { sums, others } = biasSumsOf(sg, graph)
-  // a filter grad reading sg as dy can take the HWNC copy, if its image x is ready before sg
-  const filterGrads = others.filter(
-    (u): u is Node<'conv2dFilterGrad'> =>
-      is(u, 'conv2dFilterGrad') && u.inputs[1] === sg && u.inputs[0] !== sg && u.attrs.layout === 'NHWC' && !graph.claimed(u) && graph.position(u.inputs[0]!) < graph.position(sg),
-  )
-  const nhwc = graph.isOutput(sg) || others.length > filterGrads.length
-  const outputs = [...(nhwc ? [sg] : []), ...sums, ...filterGrads]
+  const keep = graph.isOutput(sg) || others.length > 0
   return {
     pattern: 'pooledSigmoidGrad',
-    inputs: [y, pg.inputs[0]!, ...filterGrads.map((f) => f.inputs[0]!)],
-    outputs,
-    dead: nhwc ? [pg] : [pg, sg],
-    run: ([yv, dp, ...xs], ctx) => {
-      const g = pooledSigmoidGradWithBias(yv as tf.Tensor4D, dp as tf.Tensor4D, a.kernel[0], a.kernel[1], { nhwc, hwnc: filterGrads.length > 0 })
-      const filters = filterGrads.map((f, i) => {
-        const fa = f.attrs
-        const shape = ctx.bind(fa.filterShape) as [number, number, number, number]
-        return conv2dFilterGradHWNC(xs[i] as tf.Tensor4D, g.dxHWNC!, shape, [fa.strides[0], fa.strides[1]], tfPad(fa.pad), [fa.dilations[0], fa.dilations[1]])
-      })
-      const out = [...(nhwc ? [g.dx!] : []), ...sums.map((s) => asSum(g.db, s, ctx)), ...filters]
-      tf.dispose([g.db, ...(g.dxHWNC ? [g.dxHWNC] : [])])
+    inputs: [y, pg.inputs[0]!],
+    outputs: [...(keep ? [sg] : []), ...sums],
+    dead: keep ? [pg] : [pg, sg],
+    run: ([yv, dp], ctx) => {
+      const g = pooledSigmoidGradWithBias(yv as tf.Tensor4D, dp as tf.Tensor4D, a.kernel[0], a.kernel[1], keep)
+      const out = [...(keep ? [g.dx!] : []), ...sums.map((s) => asSum(g.db, s, ctx))]
+      g.db.dispose()
       return out
     },
   }

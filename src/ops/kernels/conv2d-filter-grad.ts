@@ -1,6 +1,7 @@
 /**
- * Gradient of conv2d with respect to its filter, as ONE forward conv2d (tfjs-wasm has no
- * Conv2DBackpropFilter kernel, and XNNPACK's forward conv is its fastest path).
+ * Gradient of conv2d with respect to its filter. On wasm: the SIMD kernel (simd/kernels.ts), which
+ * reads x and dy in place (XNNPACK would take dy as a conv filter, and repack all of it every step).
+ * Elsewhere: ONE forward conv2d, since backends are fastest at those:
  *
  * dW[kh,kw,ci,co] = sum_{n,oh,ow} x[n, oh*s + kh*d - top, ow*s + kw*d - left, ci] * dy[n,oh,ow,co]
  * is a forward conv whose batch is ci, whose channels are n, whose "filter" is dy:
@@ -10,6 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { convGeometry, cropNegative, interleaveZeros, isZeroPadding, type ConvGeometry, type ConvPad, type Pair } from './conv-geometry.js'
+import { CONV2D_FILTER_GRAD, SPATIAL_PAD, bytesAfter } from './simd/kernels.js'
+import { onWasm, runHeapKernel } from './wasm-heap.js'
 
 /**
  * dL/dW of `conv2d(x, W, strides, pad, 'NHWC', dilations)` given dy = dL/dy.
@@ -24,6 +27,19 @@ export function conv2dFilterGrad(
   pad: ConvPad = 'valid',
   dilations: Pair = 1,
 ): tf.Tensor4D {
+  if (onWasm() && x.dtype === 'float32' && dy.dtype === 'float32' && x.size > 0 && dy.size > 0 && bytesAfter(tf.backend() as never, dy) >= 16) {
+    return tf.tidy(() => {
+      const g = convGeometry(x.shape, [filterShape[0], filterShape[1]], strides, pad, dilations)
+      // the kernel reads every tap unchecked: pad x so that they all land inside it (taps past tfjs'
+      // own bottom/right pads read zeros, as the definition says)
+      const [, oh, ow] = dy.shape
+      const bottom = Math.max(0, (oh - 1) * g.stride[0] + (g.kH - 1) * g.dilation[0] + 1 - g.top - g.inH)
+      const right = Math.max(0, (ow - 1) * g.stride[1] + (g.kW - 1) * g.dilation[1] + 1 - g.left - g.inW)
+      const xp = g.top + bottom + g.left + right > 0 ? runHeapKernel(SPATIAL_PAD, { x }, { pads: [g.top, bottom, g.left, right] })[0]! : x
+      const attrs = { filterShape: [...filterShape], strides: g.stride, dilations: g.dilation }
+      return runHeapKernel(CONV2D_FILTER_GRAD, { xp, dy }, attrs)[0] as tf.Tensor4D
+    })
+  }
   return tf.tidy(() => {
     const g = convGeometry(x.shape, [filterShape[0], filterShape[1]], strides, pad, dilations)
     // tfjs forbids stride > 1 together with dilation > 1; interleaving dy's zeros turns the
@@ -34,27 +50,6 @@ export function conv2dFilterGrad(
   })
 }
 
-/**
- * {@link conv2dFilterGrad} with dy given as dyHWNC = transpose(dy, [1, 2, 0, 3]) [OH,OW,N,Co],
- * the layout the forward-conv formulation consumes (pooledSigmoidGradWithBias can write it
- * directly, which saves a full transpose of dy).
- * @example conv2dFilterGradHWNC(x, dcHWNC, [5, 5, 1, 6], 1, 2, 1) // -> Tensor4D [5, 5, 1, 6]
- */
-export function conv2dFilterGradHWNC(
-  x: tf.Tensor4D,
-  dyHWNC: tf.Tensor4D,
-  filterShape: readonly [number, number, number, number],
-  strides: Pair = 1,
-  pad: ConvPad = 'valid',
-  dilations: Pair = 1,
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const g = convGeometry(x.shape, [filterShape[0], filterShape[1]], strides, pad, dilations)
-    const bothStrided = g.stride.some((s) => s > 1) && g.dilation.some((d) => d > 1)
-    if (bothStrided) return conv2dFilterGrad(x, tf.transpose(dyHWNC, [2, 0, 1, 3]) as tf.Tensor4D, filterShape, strides, pad, dilations)
-    return filterGradFromHWNC(x, dyHWNC, filterShape, g, false)
-  })
-}
 
 /** The forward conv itself; `dyT` is [OH',OW',N,Co] (zero-interleaved when `interleaved`). */
 function filterGradFromHWNC(

@@ -28,6 +28,8 @@ interface KernelEntry {
   readonly id: number
   readonly fn: SplitKernel
   readonly source: string
+  /** For SIMD kernels: the module instance they call (the worker instantiates its own). */
+  readonly simd?: SharedSimd
   sent: boolean
 }
 
@@ -53,6 +55,7 @@ const DONE = 4
 const CHUNKS = 16
 
 const kernels = new Map<string, KernelEntry>()
+let nextId = 0
 let mode: HeapThreadsMode = 'auto'
 let pool: Pool | undefined
 let poolBroken = false
@@ -64,6 +67,8 @@ interface Pool {
   readonly params: Float64Array
   readonly acc: Float64Array
   heap: ArrayBufferLike | undefined
+  /** The SIMD module instance the worker has (one per memory). */
+  simd: WebAssembly.Memory | undefined
   seq: number
 }
 
@@ -73,6 +78,7 @@ const { workerData, receiveMessageOnPort } = require('node:worker_threads')
 const { ctrl, params, acc, port } = workerData
 const fns = []
 let heap
+let simd
 let seen = 0
 Atomics.store(ctrl, ${READY}, 1)
 for (;;) {
@@ -81,6 +87,7 @@ for (;;) {
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
     const msg = m.message
     if (msg.heap) heap = msg.heap
+    if (msg.simd) simd = new WebAssembly.Instance(msg.simd.module, { env: { memory: msg.simd.memory } }).exports
     if (msg.source) fns[msg.id] = (0, eval)('(' + msg.source + ')')
   }
   if (Atomics.compareExchange(ctrl, ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue
@@ -106,7 +113,32 @@ for (;;) {
 export function registerSplitKernel(name: string, fn: SplitKernel, helpers: readonly ((...a: never[]) => unknown)[] = []): void {
   if (kernels.has(name)) return
   const source = `(() => { ${helpers.map((h) => h.toString()).join('\n')}\n return ${fn.toString()} })()`
-  kernels.set(name, { id: kernels.size, fn, source, sent: false })
+  kernels.set(name, { id: nextId++, fn, source, sent: false })
+}
+
+/** A SIMD module instantiated on the shared wasm heap (src/ops/kernels/simd): the worker gets its own instance. */
+export interface SharedSimd {
+  readonly module: WebAssembly.Module
+  readonly memory: WebAssembly.Memory
+  readonly exports: Record<string, (...args: number[]) => void>
+}
+
+let simdModule: SharedSimd | undefined
+
+/**
+ * Registers export `exportName` of `simd` as splittable kernel `name` (idempotent). The export's
+ * signature is `(lo, hi, thread, ...params)`: the main thread runs it as thread 0, the worker as 1.
+ * @example registerSimdSplitKernel('conv2dFilterGrad', simd, 'conv2dFilterGrad')
+ */
+export function registerSimdSplitKernel(name: string, simd: SharedSimd, exportName: string): void {
+  if (kernels.get(name)?.simd === simd) return
+  simdModule = simd
+  const f = simd.exports[exportName]
+  if (f === undefined) throw new Error(`registerSimdSplitKernel: the SIMD module has no export ${exportName}`)
+  // p holds the call's params; the export ignores the trailing unused slots
+  const fn: SplitKernel = (_heap, p, lo, hi) => f(lo, hi, 0, ...p)
+  const source = `(_heap, p, lo, hi) => simd.${exportName}(lo, hi, 1, ...p)`
+  kernels.set(name, { id: nextId++, fn, source, simd, sent: false })
 }
 
 /** 'off': one thread; 'auto': two for big jobs; 'always': two whenever possible (tests). */
@@ -141,7 +173,7 @@ function startPool(): Pool | undefined {
     worker.on('exit', () => {
       poolBroken = true
     })
-    return { worker, port: port1, ctrl, params, acc, heap: undefined, seq: 0 }
+    return { worker, port: port1, ctrl, params, acc, heap: undefined, simd: undefined, seq: 0 }
   } catch {
     poolBroken = true
     return undefined
@@ -170,6 +202,10 @@ export function runSplit(name: string, heap: ArrayBufferLike, params: ArrayLike<
   if (pool.heap !== heap) {
     pool.port.postMessage({ heap })
     pool.heap = heap
+  }
+  if (simdModule !== undefined && pool.simd !== simdModule.memory) {
+    pool.port.postMessage({ simd: { module: simdModule.module, memory: simdModule.memory } })
+    pool.simd = simdModule.memory
   }
   if (!k.sent) {
     pool.port.postMessage({ id: k.id, source: k.source })

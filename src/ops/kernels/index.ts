@@ -6,12 +6,11 @@ export { maxPool2dGrad } from './max-pool2d-grad.js'
 export { pooledSigmoidGrad, sigmoidGradFromOutput } from './sigmoid-grad.js'
 export { softmaxCrossEntropy, type SoftmaxCrossEntropy } from './softmax-cross-entropy.js'
 export { convGeometry, interleaveZeros, pair, type ConvPad, type Pair, type ConvGeometry } from './conv-geometry.js'
+export { columnSums } from './column-sums.js'
 export { denseGrads, type DenseGrads } from './dense-grad.js'
-export { conv2dFilterGradHWNC } from './conv2d-filter-grad.js'
 export {
   pooledSigmoidGradWithBias,
   sigmoidGradWithBias,
-  type PooledGradLayouts,
   type PooledSigmoidGrads,
   type SigmoidBiasGrads,
 } from './sigmoid-grad.js'

@@ -1,9 +1,9 @@
 /**
  * Sigmoid backward from the saved forward output (no recomputation of exp). On the wasm backend
- * each function is one fused pass over the heap (fused-grads-wasm.ts); elsewhere a tfjs composition.
+ * each function is one SIMD pass over the heap (simd/kernels.ts); elsewhere a tfjs composition.
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { POOLED_SIGMOID_GRAD, SIGMOID_GRAD_BIAS } from './fused-grads-wasm.js'
+import { POOLED_SIGMOID_GRAD, SIGMOID_GRAD_BIAS } from './simd/kernels.js'
 import { onWasm, runHeapKernel } from './wasm-heap.js'
 
 /**
@@ -49,45 +49,29 @@ export function sigmoidGradWithBias<T extends tf.Tensor>(y: T, dy: T): SigmoidBi
  * @example pooledSigmoidGrad(a1, dp1, 2, 2) // [256, 28, 28, 6]
  */
 export function pooledSigmoidGrad(y: tf.Tensor4D, dp: tf.Tensor4D, kH: number, kW: number): tf.Tensor4D {
-  const { dx, db } = pooledSigmoidGradWithBias(y, dp, kH, kW, { nhwc: true })
+  const { dx, db } = pooledSigmoidGradWithBias(y, dp, kH, kW)
   db.dispose()
   return dx!
 }
 
-/** Which layouts of the pre-activation gradient {@link pooledSigmoidGradWithBias} writes. */
-export interface PooledGradLayouts {
-  /** [N,H,W,C], for the input gradient of the conv below and for generic consumers */
-  readonly nhwc?: boolean
-  /** [H,W,N,C], what {@link conv2dFilterGradHWNC} takes (saves a transpose) */
-  readonly hwnc?: boolean
-}
-
-/** Outputs of {@link pooledSigmoidGradWithBias}; a layout is present iff it was requested. */
+/** Outputs of {@link pooledSigmoidGradWithBias}. */
 export interface PooledSigmoidGrads {
+  /** [N,H,W,C], present when asked for */
   readonly dx?: tf.Tensor4D
-  readonly dxHWNC?: tf.Tensor4D
   /** [C]: the conv bias gradient (dx summed over N, H, W) */
   readonly db: tf.Tensor1D
 }
 
 /**
- * {@link pooledSigmoidGrad} plus the conv bias gradient, optionally in the [H,W,N,C] layout the
- * filter gradient wants: one pass over y and dp on wasm.
- * @example const { dxHWNC, db } = pooledSigmoidGradWithBias(a1, dp1, 2, 2, { hwnc: true })
+ * {@link pooledSigmoidGrad} plus the conv bias gradient, one pass over y and dp on wasm; `withDx`
+ * false computes only the bias gradient.
+ * @example const { dx, db } = pooledSigmoidGradWithBias(a1, dp1, 2, 2) // dx [256, 28, 28, 6], db [6]
  */
-export function pooledSigmoidGradWithBias(
-  y: tf.Tensor4D,
-  dp: tf.Tensor4D,
-  kH: number,
-  kW: number,
-  layouts: PooledGradLayouts = { nhwc: true },
-): PooledSigmoidGrads {
-  const nhwc = layouts.nhwc ?? false
-  const hwnc = layouts.hwnc ?? false
+export function pooledSigmoidGradWithBias(y: tf.Tensor4D, dp: tf.Tensor4D, kH: number, kW: number, withDx = true): PooledSigmoidGrads {
   if (onWasm() && y.dtype === 'float32' && dp.dtype === 'float32' && y.size > 0) {
-    const outs = runHeapKernel(POOLED_SIGMOID_GRAD, { y, dp }, { kernel: [kH, kW], nhwc, hwnc })
+    const outs = runHeapKernel(POOLED_SIGMOID_GRAD, { y, dp }, { kernel: [kH, kW], nhwc: withDx })
     const db = outs.pop() as tf.Tensor1D
-    return { dx: nhwc ? (outs.shift() as tf.Tensor4D) : undefined, dxHWNC: hwnc ? (outs.shift() as tf.Tensor4D) : undefined, db }
+    return { dx: withDx ? (outs[0] as tf.Tensor4D) : undefined, db }
   }
   return tf.tidy(() => {
     const [n, oh, ow, c] = dp.shape
@@ -95,10 +79,6 @@ export function pooledSigmoidGradWithBias(
     const spread = tf.reshape(tf.mul(dp, 1 / (kH * kW)), [n * oh, 1, ow, 1, c])
     const dx = tf.reshape(tf.mul(slope, spread), y.shape) as tf.Tensor4D
     const db = tf.sum(tf.reshape(dx, [-1, c]), 0) as tf.Tensor1D
-    return {
-      dx: nhwc ? dx : undefined,
-      dxHWNC: hwnc ? (tf.transpose(dx, [1, 2, 0, 3]) as tf.Tensor4D) : undefined,
-      db,
-    }
+    return { dx: withDx ? dx : undefined, db }
   })
 }

@@ -1,6 +1,6 @@
 /** Mean softmax cross-entropy from logits and integer labels, value and gradient together. */
 import * as tf from '@tensorflow/tfjs-core'
-import { SOFTMAX_CE } from './fused-grads-wasm.js'
+import { SOFTMAX_CE } from './softmax-cross-entropy-heap.js'
 import { onWasm, runHeapKernel } from './wasm-heap.js'
 
 /** Loss value and its gradient with respect to the logits. */

@@ -1,19 +1,15 @@
 /**
- * The fused gradient kernels (one heap pass on wasm) against tfjs-cpu compositions of the same math:
- * sigmoid backward + bias sums, the pooled variant in both layouts, and the HWNC filter gradient.
+ * The fused gradient kernels (SIMD heap passes on wasm) against tfjs-cpu compositions of the same
+ * math: sigmoid backward + bias sums, the pooled variant, column sums, and the filter gradient over
+ * channel counts that exercise every vector tail and block of the SIMD kernel.
  */
 import * as tf from '@tensorflow/tfjs-core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  conv2dFilterGrad,
-  conv2dFilterGradHWNC,
-  pooledSigmoidGradWithBias,
-  sigmoidGradWithBias,
-} from '../../../src/ops/kernels/index.js'
+import { columnSums, conv2dFilterGrad, pooledSigmoidGradWithBias, sigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
 import { convGeometry } from '../../../src/ops/kernels/conv-geometry.js'
 import { BACKENDS, useBackend } from '../../support/backends.js'
-import { convCaseArb, expectClose, onCpu, seeded } from './support.js'
+import { expectClose, onCpu, seeded } from './support.js'
 
 /** dy * y * (1 - y) with dy the k x k block upsample of dp / k^2, on cpu. */
 function pooledReference(y: tf.Tensor4D, dp: tf.Tensor4D, k: number): tf.Tensor4D {
@@ -22,7 +18,7 @@ function pooledReference(y: tf.Tensor4D, dp: tf.Tensor4D, k: number): tf.Tensor4
 }
 
 describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
-  it('pooledSigmoidGradWithBias: every layout and the bias sum match the composition', async () => {
+  it('pooledSigmoidGradWithBias: dx and the bias sum match the composition', async () => {
     await useBackend(backend, { gradients: true })
     await fc.assert(
       fc.asyncProperty(
@@ -32,28 +28,23 @@ describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 1, max: 5 }),
         fc.integer({ min: 1, max: 2 ** 30 }),
-        fc.constantFrom({ nhwc: true }, { hwnc: true }, { nhwc: true, hwnc: true }),
-        async (n, oh, ow, k, c, seed, layouts) => {
+        fc.boolean(),
+        async (n, oh, ow, k, c, seed, withDx) => {
           const yShape: [number, number, number, number] = [n, oh * k, ow * k, c]
           const ys = seeded(seed, n * oh * k * ow * k * c).map((v) => 0.5 + 0.49 * v)
           const dps = seeded(seed + 1, n * oh * ow * c)
-          const [want, wantT, wantDb] = await onCpu(() => {
+          const [want, wantDb] = await onCpu(() => {
             const d = pooledReference(tf.tensor4d(ys, yShape), tf.tensor4d(dps, [n, oh, ow, c]), k)
-            return [d, tf.transpose(d, [1, 2, 0, 3]), tf.sum(tf.reshape(d, [-1, c]), 0)]
+            return [d, tf.sum(tf.reshape(d, [-1, c]), 0)]
           })
           const before = tf.memory().numTensors
           const y = tf.tensor4d(ys, yShape)
           const dp = tf.tensor4d(dps, [n, oh, ow, c])
-          const got = pooledSigmoidGradWithBias(y, dp, k, k, layouts)
-          expect(got.dx !== undefined).toBe(layouts.nhwc === true)
-          expect(got.dxHWNC !== undefined).toBe('hwnc' in layouts)
+          const got = pooledSigmoidGradWithBias(y, dp, k, k, withDx)
+          expect(got.dx !== undefined).toBe(withDx)
           if (got.dx) expectClose(await got.dx.data(), want!)
-          if (got.dxHWNC) {
-            expect(got.dxHWNC.shape).toEqual([oh * k, ow * k, n, c])
-            expectClose(await got.dxHWNC.data(), wantT!)
-          }
           expectClose(await got.db.data(), wantDb!)
-          ;[y, dp, got.dx, got.dxHWNC, got.db].forEach((t) => t?.dispose())
+          ;[y, dp, got.dx, got.db].forEach((t) => t?.dispose())
           expect(tf.memory().numTensors).toBe(before)
         },
       ),
@@ -84,10 +75,42 @@ describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
     )
   })
 
-  it('conv2dFilterGradHWNC equals conv2dFilterGrad on the transposed dy', async () => {
-    await useBackend(backend, { gradients: true })
+  it('columnSums: the sum over every axis but the last', async () => {
+    await useBackend(backend)
     await fc.assert(
-      fc.asyncProperty(convCaseArb, async (p) => {
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 2 ** 30 }), async (shape, seed) => {
+        const xs = seeded(seed, shape.reduce((a, b) => a * b, 1))
+        const f = shape[shape.length - 1]!
+        const [want] = await onCpu(() => [tf.sum(tf.reshape(tf.tensor(xs, shape), [-1, f]), 0)])
+        const got = tf.tidy(() => columnSums(tf.tensor(xs, shape)))
+        expect(got.shape).toEqual([f])
+        expectClose(await got.data(), want!)
+        got.dispose()
+      }),
+      { numRuns: 25 },
+    )
+  })
+
+  it('conv2dFilterGrad: wide channel counts and kernels (every SIMD block and tail) match the cpu composition', async () => {
+    await useBackend(backend)
+    const caseArb = fc
+      .record({
+        n: fc.integer({ min: 1, max: 2 }),
+        h: fc.integer({ min: 3, max: 9 }),
+        w: fc.integer({ min: 3, max: 9 }),
+        ci: fc.integer({ min: 1, max: 7 }),
+        co: fc.integer({ min: 1, max: 20 }),
+        kH: fc.integer({ min: 1, max: 3 }),
+        kW: fc.integer({ min: 1, max: 7 }),
+        stride: fc.integer({ min: 1, max: 2 }),
+        dilation: fc.integer({ min: 1, max: 2 }),
+        pad: fc.constantFrom('valid' as const, 'same' as const),
+        seed: fc.integer({ min: 1, max: 2 ** 30 }),
+      })
+      .filter((c) => !(c.stride > 1 && c.dilation > 1) && convGeometry([c.n, c.h, c.w, c.ci], [c.kH, c.kW], c.stride, c.pad, c.dilation).outW > 0)
+      .filter((c) => convGeometry([c.n, c.h, c.w, c.ci], [c.kH, c.kW], c.stride, c.pad, c.dilation).outH > 0)
+    await fc.assert(
+      fc.asyncProperty(caseArb, async (p) => {
         const xs = seeded(p.seed, p.n * p.h * p.w * p.ci)
         const filterShape: [number, number, number, number] = [p.kH, p.kW, p.ci, p.co]
         const g = convGeometry([p.n, p.h, p.w, p.ci], [p.kH, p.kW], p.stride, p.pad, p.dilation)
@@ -96,15 +119,16 @@ describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
         const [want] = await onCpu(() =>
           conv2dFilterGrad(tf.tensor4d(xs, [p.n, p.h, p.w, p.ci]), tf.tensor4d(dys, dyShape), filterShape, p.stride, p.pad, p.dilation),
         )
-        const got = tf.tidy(() => {
-          const x = tf.tensor4d(xs, [p.n, p.h, p.w, p.ci])
-          const dy = tf.tensor4d(dys, dyShape)
-          return conv2dFilterGradHWNC(x, tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D, filterShape, p.stride, p.pad, p.dilation)
-        })
+        const before = tf.memory().numTensors
+        const x = tf.tensor4d(xs, [p.n, p.h, p.w, p.ci])
+        const dy = tf.tensor4d(dys, dyShape)
+        const got = conv2dFilterGrad(x, dy, filterShape, p.stride, p.pad, p.dilation)
+        expect(got.shape).toEqual(filterShape)
         expectClose(await got.data(), want!)
-        got.dispose()
+        tf.dispose([x, dy, got])
+        expect(tf.memory().numTensors).toBe(before)
       }),
-      { numRuns: 15 },
+      { numRuns: 40 },
     )
   })
 })

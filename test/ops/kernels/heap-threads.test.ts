@@ -1,75 +1,84 @@
 /**
- * The two-thread path of the heap kernels (pooled sigmoid grad, max-pool grad) (heap-threads.ts) against the one-thread path, on a
- * SharedArrayBuffer standing in for the threaded wasm heap. Element outputs must match bitwise
- * (each element is computed by the same code); the bias sums are the sum of two half sums, so
- * they may differ from the sequential sum in the last bits (checked to 1e-6 relative).
+ * The two-thread path of the heap kernels (heap-threads.ts) against the one-thread path: the SIMD
+ * kernels on the threaded wasm heap (a shared WebAssembly.Memory), and the JS max-pool grad on a
+ * SharedArrayBuffer standing in for it. Element outputs must match bitwise (each element is computed
+ * by the same code); sums over rows are the sum of per-thread sums, so they may differ from the
+ * sequential sum in the last bits (checked to 1e-5 relative).
  */
+import * as tf from '@tensorflow/tfjs-core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pooledSigmoidGradViews } from '../../../src/ops/kernels/fused-grads-wasm.js'
 import { heapThreadsActive, setHeapThreads } from '../../../src/ops/kernels/heap-threads.js'
+import { columnSums, conv2dFilterGrad, pooledSigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
 import { maxPoolGradViews } from '../../../src/ops/kernels/max-pool2d-grad-heap.js'
+import { initWasm } from '../../../src/runtime/backends/wasm.js'
 import { seeded } from './support.js'
 
-type Dims = [number, number, number, number]
-
-/** Lays y, dp and both outputs out on one shared buffer, like tensors on the wasm heap. */
-function sharedCase(dims: Dims, k: number, seed: number) {
-  const [n, h, w, c] = dims
-  const size = n * h * w * c
-  const pSize = (n * h * w * c) / (k * k)
-  const heap = new SharedArrayBuffer(4 * (3 * size + pSize) + 64)
-  let at = 16
-  const view = (len: number): Float32Array => {
-    const v = new Float32Array(heap, at, len)
-    at += 4 * len
-    return v
+/** Runs `f` on one thread and on two; returns both results as plain arrays. */
+const bothWays = (f: () => tf.Tensor[]): { one: number[][]; two: number[][] } => {
+  const run = (mode: 'off' | 'always') => {
+    setHeapThreads(mode)
+    const outs = f()
+    const values = outs.map((t) => Array.from(t.dataSync()))
+    tf.dispose(outs)
+    return values
   }
-  const ys = view(size)
-  ys.set(seeded(seed, size).map((v) => 0.5 + 0.49 * v))
-  const dps = view(pSize)
-  dps.set(seeded(seed + 1, pSize))
-  return { ys, dps, out: view(size), outT: view(size) }
+  return { one: run('off'), two: run('always') }
 }
 
-function run(dims: Dims, k: number, seed: number, two: boolean, layout: 1 | 2 | 3) {
-  const [n, h, w, c] = dims
-  const { ys, dps, out, outT } = sharedCase(dims, k, seed)
-  const acc = new Float64Array(c)
-  setHeapThreads(two ? 'always' : 'off')
-  pooledSigmoidGradViews(ys, dps, layout & 1 ? out : undefined, layout & 2 ? outT : undefined, acc, dims, [h / k, w / k], [k, k])
-  return { out: Array.from(out), outT: Array.from(outT), acc: Array.from(acc), n }
-}
+const expectSums = (two: number[], one: number[]): void =>
+  two.forEach((v, i) => expect(Math.abs(v - one[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(one[i]!))))
 
 describe('heap kernels on two threads', () => {
   beforeAll(async () => {
+    const { threads } = await initWasm({ threads: 2 })
+    expect(threads).toBe(2)
     // The worker starts lazily and the first calls run on one thread until it is ready.
+    const x = tf.ones([64, 64, 64])
     for (let i = 0; i < 200 && !heapThreadsActive(); i++) {
-      run([64, 16, 16, 8], 2, 1, true, 1)
+      setHeapThreads('always')
+      columnSums(x).dispose()
       await new Promise((r) => setTimeout(r, 10))
     }
+    x.dispose()
     expect(heapThreadsActive()).toBe(true)
   })
   afterAll(() => setHeapThreads('auto'))
 
-  it('pooled sigmoid grad: two threads equal one thread (bitwise elements, bias to 1e-6)', () => {
+  it('SIMD pooled sigmoid grad and column sums: two threads equal one thread (bitwise elements, sums to 1e-5)', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 2, max: 70 }),
-        fc.constantFrom(2, 4),
-        fc.integer({ min: 1, max: 6 }),
-        fc.integer({ min: 1, max: 2 ** 30 }),
-        fc.constantFrom(1 as const, 2 as const, 3 as const),
-        (n, k, c, seed, layout) => {
-          const dims: Dims = [n, 4 * k, 2 * k, c]
-          const one = run(dims, k, seed, false, layout)
-          const two = run(dims, k, seed, true, layout)
-          expect(two.out).toEqual(one.out)
-          expect(two.outT).toEqual(one.outT)
-          two.acc.forEach((v, i) => expect(Math.abs(v - one.acc[i]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(one.acc[i]!))))
-        },
-      ),
-      { numRuns: 30 },
+      fc.property(fc.integer({ min: 2, max: 70 }), fc.constantFrom(1, 2, 4), fc.integer({ min: 1, max: 17 }), fc.integer({ min: 1, max: 2 ** 30 }), (n, k, c, seed) => {
+        const shape: [number, number, number, number] = [n, 4 * k, 2 * k, c]
+        const size = n * 8 * k * k * c
+        const { one, two } = bothWays(() =>
+          tf.tidy(() => {
+            const y = tf.tensor4d(seeded(seed, size).map((v) => 0.5 + 0.49 * v), shape)
+            const dp = tf.tensor4d(seeded(seed + 1, size / (k * k)), [n, 4, 2, c])
+            const g = pooledSigmoidGradWithBias(y, dp, k, k)
+            return [g.dx!, g.db, columnSums(y)]
+          }),
+        )
+        expect(two[0]).toEqual(one[0])
+        expectSums(two[1]!, one[1]!)
+        expectSums(two[2]!, one[2]!)
+      }),
+      { numRuns: 25 },
+    )
+  })
+
+  it('SIMD conv2d filter grad: two threads equal one thread bitwise (items write disjoint filter parts)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 2 ** 30 }), (n, ci, co, k, seed) => {
+        const { one, two } = bothWays(() =>
+          tf.tidy(() => {
+            const x = tf.tensor4d(seeded(seed, n * 12 * 12 * ci), [n, 12, 12, ci])
+            const dy = tf.tensor4d(seeded(seed + 1, n * 12 * 12 * co), [n, 12, 12, co])
+            return [conv2dFilterGrad(x, dy, [k, k, ci, co], 1, 'same', 1)]
+          }),
+        )
+        expect(two[0]).toEqual(one[0])
+      }),
+      { numRuns: 20 },
     )
   })
 

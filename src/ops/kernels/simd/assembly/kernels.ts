@@ -1,0 +1,226 @@
+// SIMD128 kernels over tfjs-backend-wasm's heap (AssemblyScript; built by scripts/build-kernels.mjs).
+// Every pointer is a byte offset into the imported (shared) memory; every tensor is float32, row-major.
+// Every exported kernel is `(lo, hi, thread, ...args)`: it does work items [lo, hi) of a call that two
+// threads split (heap-threads.ts); `thread` (0 or 1) picks the thread-private rows of the scratch
+// buffer where partial sums go, which the caller then reduces. No static data, no allocation:
+// the module must not write anywhere but the pointers it is given.
+
+// ---- sigmoid backward, optionally through a non-overlapping k x k average pool, plus bias sums ----
+
+/**
+ * Image rows [r0, r1) of y [N*H, W, C]: dx = up(dp) * y * (1 - y), where up(dp) repeats dp
+ * [N, OH, OW, C] over kH x kW tiles, times `scale` (kH = kW = 1 and scale = 1: plain sigmoidGrad with
+ * dy = dp, any [R, W*C]). Scratch per thread: [2, W*C], row 0 += each dx row (the caller folds it into
+ * the bias sums), row 1 holds the upsampled dp row. `dx` = 0 skips writing dx.
+ */
+export function sigmoidGradRows(
+  r0: i32, r1: i32, thread: i32,
+  y: usize, dp: usize, dx: usize, scratch: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kH: i32, kW: i32, scale: f32,
+): void {
+  const row = w * c
+  const rowAcc = scratch + (<usize>(thread * 2 * row) << 2)
+  const tmp = rowAcc + (<usize>row << 2)
+  const pooled = kH != 1 || kW != 1
+  const one = f32x4.splat(1.0)
+  for (let r = r0; r < r1; r++) {
+    const n = r / h
+    const hh = r - n * h
+    let src: usize
+    if (pooled) {
+      const prow = dp + (<usize>((n * oh + hh / kH) * ow * c) << 2)
+      for (let x = 0; x < w; x++) {
+        const ps = prow + (<usize>((x / kW) * c) << 2)
+        const ts = tmp + (<usize>(x * c) << 2)
+        for (let k = 0; k < c; k++) store<f32>(ts + (<usize>k << 2), load<f32>(ps + (<usize>k << 2)) * scale)
+      }
+      src = tmp
+    } else {
+      src = dp + (<usize>(r * row) << 2)
+    }
+    const yr = y + (<usize>(r * row) << 2)
+    const dr = dx + (<usize>(r * row) << 2)
+    let i = 0
+    for (; i + 4 <= row; i += 4) {
+      const o = <usize>i << 2
+      const yv = v128.load(yr + o)
+      const g = f32x4.mul(v128.load(src + o), f32x4.mul(yv, f32x4.sub(one, yv)))
+      if (dx != 0) v128.store(dr + o, g)
+      v128.store(rowAcc + o, f32x4.add(v128.load(rowAcc + o), g))
+    }
+    for (; i < row; i++) {
+      const o = <usize>i << 2
+      const yv = load<f32>(yr + o)
+      const g = load<f32>(src + o) * yv * (1.0 - yv)
+      if (dx != 0) store<f32>(dr + o, g)
+      store<f32>(rowAcc + o, load<f32>(rowAcc + o) + g)
+    }
+  }
+}
+
+/** Rows [r0, r1) of x [R, F]: scratch row `thread` of [2, F] += each row (sums over every axis but the last). */
+export function columnSums(r0: i32, r1: i32, thread: i32, x: usize, scratch: usize, f: i32): void {
+  const rowAcc = scratch + (<usize>(thread * f) << 2)
+  for (let r = r0; r < r1; r++) {
+    const xr = x + (<usize>(r * f) << 2)
+    let i = 0
+    for (; i + 4 <= f; i += 4) {
+      const o = <usize>i << 2
+      v128.store(rowAcc + o, f32x4.add(v128.load(rowAcc + o), v128.load(xr + o)))
+    }
+    for (; i < f; i++) {
+      const o = <usize>i << 2
+      store<f32>(rowAcc + o, load<f32>(rowAcc + o) + load<f32>(xr + o))
+    }
+  }
+}
+
+// ---- conv2d filter gradient ----
+
+/**
+ * dW [KH, KW, Ci, Co] of an NHWC conv2d over an x already padded (no bounds checks: every tap of every
+ * output position reads inside xp [N, HP, WP, Ci]). Items [lo, hi) of KH * ceil(KW/5) * Ci * ceil(Co/8):
+ * an item is one kernel row, up to 5 taps of it, one input channel and up to 8 output channels, so its
+ * 5 x 2 accumulators stay in registers; items write disjoint parts of dW, so threads need no reduction.
+ * dW[kh,kw,ci,co] = sum over n, oh, ow of xp[n, oh*sh + kh*dh, ow*sw + kw*dw, ci] * dy[n, oh, ow, co].
+ * Scratch per thread: 40 floats (the per-image partial sums flush there, which keeps float32 error low).
+ * Channel tails read whole vectors past the last output channel (the caller keeps 16 bytes readable
+ * after dy) and drop those lanes.
+ */
+export function conv2dFilterGrad(
+  lo: i32, hi: i32, thread: i32, xp: usize, dy: usize, dw: usize, scratch: usize,
+  n: i32, hp: i32, wp: i32, ci: i32, oh: i32, ow: i32, co: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dwl: i32,
+): void {
+  const kwBlocks = (kw + 4) / 5
+  const coBlocks = (co + 7) >> 3
+  const acc = scratch + (<usize>(thread * 40) << 2)
+  for (let item = lo; item < hi; item++) {
+    const cob = item % coBlocks
+    let rest = item / coBlocks
+    const c = rest % ci
+    rest /= ci
+    const kwb = rest % kwBlocks
+    const ky = rest / kwBlocks
+    const k0 = kwb * 5
+    const taps = min(5, kw - k0)
+    const o0 = cob << 3
+    const oc = min(8, co - o0)
+    for (let i = 0; i < 40; i += 4) v128.store(acc + (<usize>i << 2), f32x4.splat(0))
+    const two = oc > 4
+    switch (taps * 2 + (two ? 1 : 0)) {
+      case 2: filterRows(1, false, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 3: filterRows(1, true, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 4: filterRows(2, false, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 5: filterRows(2, true, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 6: filterRows(3, false, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 7: filterRows(3, true, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 8: filterRows(4, false, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 9: filterRows(4, true, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 10: filterRows(5, false, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      default: filterRows(5, true, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0)
+    }
+    for (let t = 0; t < taps; t++) {
+      const out = dw + (<usize>((((ky * kw + k0 + t) * ci + c) * co) + o0) << 2)
+      const a = acc + (<usize>(t * 8) << 2)
+      for (let j = 0; j < oc; j++) store<f32>(out + (<usize>j << 2), load<f32>(a + (<usize>j << 2)))
+    }
+  }
+}
+
+/** Adds a partial sum vector into the item's accumulator slot `i` (of 10). */
+// @ts-ignore: decorator
+@inline function flush(acc: usize, i: i32, v: v128): void {
+  const p = acc + (<usize>i << 4)
+  v128.store(p, f32x4.add(v128.load(p), v))
+}
+
+/**
+ * The item's loop over every output position, `taps` (1..5) and `two` (8 or 4 output channels) constant
+ * at each call site, so the optimizer drops the unused accumulators.
+ */
+// @ts-ignore: decorator
+@inline function filterRows(
+  taps: i32, two: bool, xp: usize, dy: usize, acc: usize, n: i32, hp: i32, wp: i32, ci: i32, oh: i32, ow: i32, co: i32,
+  sh: i32, sw: i32, dh: i32, dwl: i32, ky: i32, k0: i32, c: i32, o0: i32,
+): void {
+  const z = f32x4.splat(0)
+  const xStep = <usize>(sw * ci) << 2
+  const tapStep = <usize>(dwl * ci) << 2
+  const dyStep = <usize>co << 2
+  for (let b = 0; b < n; b++) {
+    let a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, e0 = z, e1 = z, e2 = z, e3 = z, e4 = z
+    for (let y = 0; y < oh; y++) {
+      let x = xp + (<usize>((((b * hp + y * sh + ky * dh) * wp) + k0 * dwl) * ci + c) << 2)
+      let d = dy + (<usize>(((b * oh + y) * ow) * co + o0) << 2)
+      for (let k = 0; k < ow; k++) {
+        const d0 = v128.load(d)
+        const x0 = v128.load32_splat(x)
+        a0 = f32x4.add(a0, f32x4.mul(x0, d0))
+        let d1 = z
+        if (two) {
+          d1 = v128.load(d, 16)
+          e0 = f32x4.add(e0, f32x4.mul(x0, d1))
+        }
+        if (taps > 1) {
+          const x1 = v128.load32_splat(x + tapStep)
+          a1 = f32x4.add(a1, f32x4.mul(x1, d0))
+          if (two) e1 = f32x4.add(e1, f32x4.mul(x1, d1))
+        }
+        if (taps > 2) {
+          const x2 = v128.load32_splat(x + 2 * tapStep)
+          a2 = f32x4.add(a2, f32x4.mul(x2, d0))
+          if (two) e2 = f32x4.add(e2, f32x4.mul(x2, d1))
+        }
+        if (taps > 3) {
+          const x3 = v128.load32_splat(x + 3 * tapStep)
+          a3 = f32x4.add(a3, f32x4.mul(x3, d0))
+          if (two) e3 = f32x4.add(e3, f32x4.mul(x3, d1))
+        }
+        if (taps > 4) {
+          const x4 = v128.load32_splat(x + 4 * tapStep)
+          a4 = f32x4.add(a4, f32x4.mul(x4, d0))
+          if (two) e4 = f32x4.add(e4, f32x4.mul(x4, d1))
+        }
+        x += xStep
+        d += dyStep
+      }
+    }
+    flush(acc, 0, a0); flush(acc, 1, e0)
+    if (taps > 1) { flush(acc, 2, a1); flush(acc, 3, e1) }
+    if (taps > 2) { flush(acc, 4, a2); flush(acc, 5, e2) }
+    if (taps > 3) { flush(acc, 6, a3); flush(acc, 7, e3) }
+    if (taps > 4) { flush(acc, 8, a4); flush(acc, 9, e4) }
+  }
+}
+
+// ---- spatial zero padding ----
+
+/**
+ * Rows [r0, r1) of xp [N*HP, WP, C] = x [N, H, W, C] placed at (top, left), zeros around it (the
+ * filter-gradient kernel's input: tfjs-wasm's pad is a scalar loop, ~20x slower than this copy).
+ */
+export function padRows(r0: i32, r1: i32, thread: i32, x: usize, xp: usize, h: i32, w: i32, c: i32, hp: i32, wp: i32, top: i32, left: i32): void {
+  const z = f32x4.splat(0)
+  const rowBytes = wp * c * 4
+  for (let r = r0; r < r1; r++) {
+    const b = r / hp
+    const y = r - b * hp - top
+    const dst = xp + (<usize>r * <usize>rowBytes)
+    if (y < 0 || y >= h) {
+      fillZero(dst, rowBytes, z)
+      continue
+    }
+    const lead = left * c * 4
+    const body = w * c * 4
+    fillZero(dst, lead, z)
+    memory.copy(dst + lead, x + (<usize>((b * h + y) * w * c) << 2), body)
+    fillZero(dst + lead + body, rowBytes - lead - body, z)
+  }
+}
+
+// @ts-ignore: decorator
+@inline function fillZero(p: usize, bytes: i32, z: v128): void {
+  let i = 0
+  for (; i + 16 <= bytes; i += 16) v128.store(p + i, z)
+  for (; i < bytes; i += 4) store<f32>(p + i, 0)
+}

@@ -1,0 +1,121 @@
+/**
+ * tfjs kernels for the wasm backend backed by the SIMD module (module.ts): registered on import under
+ * Typegrad* names, each with a tfjs composition for every other backend in the caller (sigmoid-grad.ts,
+ * conv2d-filter-grad.ts, column-sums.ts).
+ */
+import type * as tf from '@tensorflow/tfjs-core'
+import { convGeometry, type ConvPad, type Pair } from '../conv-geometry.js'
+import { f32, registerHeapKernel, type WasmHeapBackend } from '../wasm-heap.js'
+import { type Simd, type SimdBackend, simdOn } from './module.js'
+
+/** y [N,H,W,C], dp [N,OH,OW,C] (attrs kernel [kH,kW], nhwc) -> dx [N,H,W,C] if nhwc, db [C]. */
+export const POOLED_SIGMOID_GRAD = 'TypegradPooledSigmoidGrad'
+/** y, dy [...,F] -> dz = dy*y*(1-y) like y, db = dz summed over all axes but the last [F]. */
+export const SIGMOID_GRAD_BIAS = 'TypegradSigmoidGradBias'
+/** x [...,F] -> [F], the sum over every axis but the last. */
+export const COLUMN_SUMS = 'TypegradColumnSums'
+/** x [N,H,W,Ci], dy [N,OH,OW,Co] (attrs filterShape, strides, pad, dilations) -> dW [KH,KW,Ci,Co]. */
+export const CONV2D_FILTER_GRAD = 'TypegradConv2DFilterGrad'
+
+/** x [N,H,W,C] (attrs pads [top, bottom, left, right] >= 0) -> zero-padded [N,H+top+bottom,W+left+right,C]. */
+export const SPATIAL_PAD = 'TypegradSpatialPad'
+
+/** Elements below which a call stays on one thread (the handoff to the worker costs ~20-40 us). */
+const SPLIT_MIN_ELEMENTS = 1 << 14
+
+const simdOf = (backend: WasmHeapBackend): Simd => {
+  const simd = simdOn(backend)
+  if (simd === undefined) throw new Error('the SIMD kernels need tfjs-backend-wasm (a backend exposing its WebAssembly.Memory)')
+  return simd
+}
+
+/** A zeroed float32 scratch buffer on the heap, freed by `free`. */
+const scratch = (backend: WasmHeapBackend, size: number): { info: tf.TensorInfo; free: () => void } => {
+  const info = backend.makeOutput([size], 'float32')
+  f32(backend, info).fill(0)
+  return { info, free: () => void (backend as unknown as SimdBackend).disposeData(info.dataId, true) }
+}
+
+/** Folds the two threads' row accumulators [2, stride] (first `row` floats of each, period c) into [c]. */
+const foldRows = (acc: Float32Array, stride: number, row: number, c: number): Float64Array => {
+  const out = new Float64Array(c)
+  for (let t = 0; t < 2; t++) for (let i = 0; i < row; i++) out[i % c] += acc[t * stride + i]!
+  return out
+}
+
+const size = (shape: readonly number[]): number => shape.reduce((s, d) => s * d, 1)
+
+registerHeapKernel(POOLED_SIGMOID_GRAD, ['y', 'dp'], (backend, [y, dp], attrs) => {
+  const [kH, kW] = attrs['kernel'] as [number, number]
+  const nhwc = attrs['nhwc'] as boolean
+  const [n, h, w, c] = y.shape as [number, number, number, number]
+  const [, oh, ow] = dp.shape as [number, number, number, number]
+  const simd = simdOf(backend)
+  const dx = nhwc ? backend.makeOutput([n, h, w, c], 'float32') : undefined
+  const db = backend.makeOutput([c], 'float32')
+  const row = w * c
+  const acc = scratch(backend, 4 * row)
+  const args = [simd.ptr(y), simd.ptr(dp), dx ? simd.ptr(dx) : 0, simd.ptr(acc.info), h, w, c, oh, ow, kH, kW, 1 / (kH * kW)]
+  simd.run('sigmoidGradRows', n * h, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, row)))
+  f32(backend, db).set(foldRows(f32(backend, acc.info), 2 * row, row, c))
+  acc.free()
+  return dx ? [dx, db] : [db]
+})
+
+registerHeapKernel(SIGMOID_GRAD_BIAS, ['y', 'dy'], (backend, [y, dy]) => {
+  const f = y.shape[y.shape.length - 1] ?? 1
+  const rows = size(y.shape) / f
+  const simd = simdOf(backend)
+  const dz = backend.makeOutput([...y.shape], 'float32')
+  const db = backend.makeOutput([f], 'float32')
+  const acc = scratch(backend, 4 * f)
+  simd.run('sigmoidGradRows', rows, [simd.ptr(y), simd.ptr(dy), simd.ptr(dz), simd.ptr(acc.info), 1, 1, f, 1, 1, 1, 1, 1], Math.ceil(SPLIT_MIN_ELEMENTS / f))
+  f32(backend, db).set(foldRows(f32(backend, acc.info), 2 * f, f, f))
+  acc.free()
+  return [dz, db]
+})
+
+registerHeapKernel(COLUMN_SUMS, ['x'], (backend, [x]) => {
+  const f = x.shape[x.shape.length - 1] ?? 1
+  const rows = size(x.shape) / f
+  const simd = simdOf(backend)
+  const out = backend.makeOutput([f], 'float32')
+  const acc = scratch(backend, 2 * f)
+  simd.run('columnSums', rows, [simd.ptr(x), simd.ptr(acc.info), f], Math.ceil(SPLIT_MIN_ELEMENTS / f))
+  f32(backend, out).set(foldRows(f32(backend, acc.info), f, f, f))
+  acc.free()
+  return [out]
+})
+
+registerHeapKernel(CONV2D_FILTER_GRAD, ['xp', 'dy'], (backend, [xp, dy], attrs) => {
+  const [kh, kw, ci, co] = attrs['filterShape'] as [number, number, number, number]
+  const [sh, sw] = attrs['strides'] as [number, number]
+  const [dh, dwl] = attrs['dilations'] as [number, number]
+  const [n, hp, wp] = xp.shape as [number, number, number, number]
+  const [, oh, ow] = dy.shape as [number, number, number, number]
+  const simd = simdOf(backend)
+  const dw = backend.makeOutput([kh, kw, ci, co], 'float32')
+  const acc = scratch(backend, 80)
+  const items = kh * Math.ceil(kw / 5) * ci * Math.ceil(co / 8)
+  const work = n * oh * ow * kw * Math.min(co, 8)
+  const args = [simd.ptr(xp), simd.ptr(dy), simd.ptr(dw), simd.ptr(acc.info), n, hp, wp, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl]
+  simd.run('conv2dFilterGrad', items, args, work >= SPLIT_MIN_ELEMENTS ? 2 : items + 1)
+  acc.free()
+  return [dw]
+})
+
+registerHeapKernel(SPATIAL_PAD, ['x'], (backend, [x], attrs) => {
+  const [top, bottom, left, right] = attrs['pads'] as [number, number, number, number]
+  const [n, h, w, c] = x.shape as [number, number, number, number]
+  const [hp, wp] = [h + top + bottom, w + left + right]
+  const simd = simdOf(backend)
+  const xp = backend.makeOutput([n, hp, wp, c], 'float32')
+  simd.run('padRows', n * hp, [simd.ptr(x), simd.ptr(xp), h, w, c, hp, wp, top, left], Math.ceil(SPLIT_MIN_ELEMENTS / (wp * c)))
+  return [xp]
+})
+
+/** Bytes readable after the end of `t` in the heap (the filter-gradient kernel over-reads channel tails by up to 16). */
+export const bytesAfter = (backend: WasmHeapBackend, t: tf.TensorInfo): number => {
+  const simd = simdOf(backend)
+  return simd.memory.buffer.byteLength - simd.ptr(t) - size(t.shape) * 4
+}

@@ -1,0 +1,86 @@
+/**
+ * The SIMD128 kernels (AssemblyScript source in ./assembly, binaries built by scripts/build-kernels.mjs)
+ * instantiated on tfjs-backend-wasm's own memory, so they read and write tensors in place.
+ *
+ * Why a second module: tfjs-wasm has no kernels for our fused gradients, and JS loops over the heap run
+ * at ~1 element/ns where SIMD does 4 lanes per instruction. The threaded tfjs-wasm build has a shared
+ * memory (kernels-shared.wasm, split over two threads by heap-threads.ts), the single-threaded build a
+ * plain one (kernels.wasm, one thread).
+ */
+import { readFileSync } from 'node:fs'
+import type * as tf from '@tensorflow/tfjs-core'
+import { registerSimdSplitKernel, runSplit, type SharedSimd } from '../heap-threads.js'
+import type { WasmHeapBackend } from '../wasm-heap.js'
+
+/** The parts of tfjs-backend-wasm's BackendWasm the SIMD kernels need beyond {@link WasmHeapBackend}. */
+export interface SimdBackend extends WasmHeapBackend {
+  /** The emscripten module: the threaded build keeps its memory in `wasmMemory`, the plain one exports it in `asm`. */
+  readonly wasm: { readonly wasmMemory?: WebAssembly.Memory; readonly asm?: { readonly memory?: WebAssembly.Memory } }
+  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined }
+  disposeData(dataId: object, force?: boolean): boolean
+}
+
+/** Exports of kernels.wasm: `(lo, hi, thread, ...args)`, pointers are byte offsets (assembly/kernels.ts). */
+const EXPORTS = ['sigmoidGradRows', 'columnSums', 'conv2dFilterGrad', 'padRows'] as const
+/** One SIMD kernel's name. */
+export type SimdKernelName = (typeof EXPORTS)[number]
+
+/** The SIMD kernels on one backend's memory. */
+export interface Simd {
+  /** The heap the kernels work on (tfjs-wasm's memory). */
+  readonly memory: WebAssembly.Memory
+  /** Byte offset of a tensor's data in the heap. */
+  readonly ptr: (t: tf.TensorInfo) => number
+  /**
+   * Runs items [0, count) of kernel `name` with `args`, over two threads when the memory is shared and
+   * count >= minCount.
+   */
+  readonly run: (name: SimdKernelName, count: number, args: readonly number[], minCount: number) => void
+}
+
+const instances = new WeakMap<WebAssembly.Memory, Simd>()
+const modules = new Map<boolean, WebAssembly.Module>()
+
+const moduleFor = (shared: boolean): WebAssembly.Module => {
+  let m = modules.get(shared)
+  if (m === undefined) {
+    m = new WebAssembly.Module(readFileSync(new URL(shared ? './kernels-shared.wasm' : './kernels.wasm', import.meta.url)))
+    modules.set(shared, m)
+  }
+  return m
+}
+
+const noAcc = new Float64Array(0)
+
+/**
+ * The SIMD kernels on `backend`'s heap, or undefined when the backend exposes no wasm memory.
+ * @example simdOn(backend)?.run('columnSums', rows, [x, scratch, f], 64)
+ */
+export function simdOn(backend: WasmHeapBackend): Simd | undefined {
+  const b = backend as Partial<SimdBackend>
+  const memory = b.wasm?.wasmMemory ?? b.wasm?.asm?.memory
+  if (memory === undefined || b.dataIdMap === undefined) return undefined
+  let simd = instances.get(memory)
+  if (simd === undefined) {
+    const shared = memory.buffer instanceof SharedArrayBuffer
+    const module = moduleFor(shared)
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as SharedSimd['exports']
+    const dataIdMap = b.dataIdMap
+    if (shared) for (const name of EXPORTS) registerSimdSplitKernel(`simd:${name}`, { module, memory, exports }, name)
+    simd = {
+      memory,
+      ptr: (t) => {
+        const data = dataIdMap.get(t.dataId)
+        if (data === undefined) throw new Error('simd: tensor is not on the wasm heap')
+        return data.memoryOffset
+      },
+      run: (name, count, args, minCount) => {
+        if (count <= 0) return
+        if (shared) runSplit(`simd:${name}`, memory.buffer, args, count, noAcc, minCount)
+        else exports[name]!(0, count, 0, ...args)
+      },
+    }
+    instances.set(memory, simd)
+  }
+  return simd
+}
