@@ -18,8 +18,7 @@ import type { Op } from '../dsl/ops.js'
 import type { Key } from '../dsl/random.js'
 import { bindShape, isKnown, showShape } from '../dsl/shape.js'
 import { stage } from '../ops/index.js'
-import { type LowerContext, type LowerOptions, type LowerTable, type Lowering, loweringFor } from '../ops/shared/lower.js'
-import { gradPatterns } from './lower/fused-grads.js'
+import { type BackendName, type LowerContext, type LowerOptions, type LowerTable, type Lowering, loweringFor } from '../ops/shared/lower.js'
 import { type FusionPlan, planFusion } from './lower/fusion.js'
 
 export { type LowerContext, type LowerOptions, type Lowering, type LowerTable, fusedActivations } from '../ops/shared/lower.js'
@@ -30,6 +29,9 @@ export type { FusedCall, FusionPlan } from './lower/fusion.js'
  * @example loweringFor(lowerings.reluGrad, 'wasm') // the wasm heap kernel's lowering
  */
 export const lowerings = stage('lower')
+
+/** Each op's multi-node patterns (a view of the op table). */
+const patterns = stage('patterns')
 
 /** The lowering of `node`'s op on `backend`. */
 const loweringOf = (node: Node, backend: string): Lowering<Op> => loweringFor(lowerings[node.op] as Lowering<Op> | LowerTable<Op>, backend)
@@ -67,12 +69,12 @@ export interface LoweredFunction {
 }
 
 /**
- * The fused calls `lower` would run for the graph of `outputs` on `backend` (src/compile/lower/fused-grads.ts
- * on wasm, none elsewhere), for inspection.
+ * The fused calls `lower` would run for the graph of `outputs` on `backend` (the patterns the op modules
+ * state for it: wasm's SIMD heap passes, none elsewhere), for inspection.
  * @example fusionPlan(graph, 'wasm').calls.map((c) => c.pattern) // ['softmaxCrossEntropy', 'pooledSigmoidGrad', ...]
  */
 export const fusionPlan = (outputs: readonly Node[], backend: string, nodes: readonly Node[] = topo(outputs)): FusionPlan =>
-  planFusion(nodes, outputs, gradPatterns(backend))
+  planFusion(nodes, outputs, (n) => patterns[n.op]?.[backend as BackendName] ?? [])
 
 /** Extra options of {@link lower}. */
 export interface LowerExtras {

@@ -7,14 +7,16 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { type Node, mk } from '../ir/node.js'
+import { type Node, isOp, mk } from '../ir/node.js'
 import type { None } from '../ir/ops.js'
 import { type RShape, ShapeError, showShape } from '../ir/shape.js'
+import { softmaxCrossEntropy as fusedSoftmaxCrossEntropy } from './kernels/index.js'
 import { logSoftmaxOf, softmaxOf } from './softmax.js'
 import { noGrad, zeroGrad } from './shared/grad.js'
 import type { OpFamily } from './shared/impl.js'
 import { inOriginalLayout } from './shared/layout.js'
 import { cannot, gradientPrimitive } from './shared/onnx.js'
+import type { FusedCall, FusionPattern } from './shared/patterns.js'
 import { asWritten, noFold, noSimplify } from './shared/rewrites.js'
 import { arity, ok } from './shared/shape-rules.js'
 
@@ -43,6 +45,54 @@ const oneHot = (labels: tf.Tensor, classes: number): tf.Tensor => tf.oneHot(tf.c
 const plain = { layout: inOriginalLayout, fold: noFold, simplify: noSimplify, canonical: asWritten } as const
 
 /**
+ * How a softmaxCrossEntropyGrad's seed g scales dLogits: a constant (a fill: no input to wait for; 1
+ * means nothing to do) or a value the call must read.
+ */
+const seedOf = (grad: Node): number | Node => {
+  const g = grad.inputs[2]!
+  return isOp(g, 'fill') ? g.attrs.value : g
+}
+
+/**
+ * wasm: softmaxCrossEntropy and/or softmaxCrossEntropyGrad on the same [B, K] float32 logits and labels
+ * in one heap pass (the grad's seed g multiplies dLogits unless it is the constant 1). Anchored at
+ * either op, whichever comes first.
+ */
+const softmaxCE: FusionPattern = (anchor, graph) => {
+  if (!(isOp(anchor, 'softmaxCrossEntropy') || isOp(anchor, 'softmaxCrossEntropyGrad'))) return undefined
+  const [logits, labels] = anchor.inputs as [Node, Node]
+  if (logits.dtype !== 'float32' || logits.shape.length !== 2) return undefined
+  // anchors come in topo order, so an unclaimed partner comes after the anchor
+  const partner = graph
+    .users(logits)
+    .find((u) => u.op !== anchor.op && (isOp(u, 'softmaxCrossEntropy') || isOp(u, 'softmaxCrossEntropyGrad')) && u.inputs[1] === labels && !graph.claimed(u))
+  const loss = [anchor, partner].find((n) => n?.op === 'softmaxCrossEntropy')
+  let grad = [anchor, partner].find((n) => n?.op === 'softmaxCrossEntropyGrad')
+  // a computed seed must be ready when the call runs; otherwise the grad keeps its own lowering
+  const seed = grad && seedOf(grad)
+  if (grad !== anchor && typeof seed === 'object' && graph.position(seed) >= graph.position(anchor)) grad = undefined
+  const read = grad && typeof seed === 'object' ? [seed] : []
+  return {
+    pattern: 'softmaxCrossEntropy',
+    inputs: [logits, labels, ...read],
+    outputs: [...(loss ? [loss] : []), ...(grad ? [grad] : [])],
+    dead: [],
+    run: ([z, l, g]) => {
+      const r = fusedSoftmaxCrossEntropy(z as tf.Tensor2D, l as tf.Tensor1D)
+      if (!grad) {
+        r.dLogits.dispose()
+        return [r.loss]
+      }
+      if (!loss) r.loss.dispose()
+      if (g === undefined && seed === 1) return [...(loss ? [r.loss] : []), r.dLogits]
+      const dLogits = tf.mul(r.dLogits, g ?? (seed as number))
+      r.dLogits.dispose()
+      return [...(loss ? [r.loss] : []), dLogits]
+    },
+  } satisfies FusedCall
+}
+
+/**
  * softmaxCrossEntropy, softmaxCrossEntropyGrad and correctCount.
  * @example mk('softmaxCrossEntropy', [logits, labels], {}) // [N, 10] and int32 [N] -> []
  */
@@ -55,6 +105,7 @@ export const crossEntropyOps = {
     // -sum(onehot * logSoftmax) / B
     lower: ([logits, labels]) => tf.div(tf.neg(tf.sum(tf.mul(tf.oneHot(labels as tf.Tensor1D, logits!.shape[1]!), tf.logSoftmax(logits!)))), logits!.shape[0]!),
     onnx: cannot('a loss; export the logits it is computed from'),
+    patterns: { wasm: [softmaxCE] },
   },
   softmaxCrossEntropyGrad: {
     ...plain,
@@ -65,6 +116,7 @@ export const crossEntropyOps = {
     // (softmax - onehot) * g / B
     lower: ([logits, labels, g]) => tf.mul(tf.sub(tf.softmax(logits!), tf.oneHot(labels as tf.Tensor1D, logits!.shape[1]!)), tf.div(g!, logits!.shape[0]!)),
     onnx: gradientPrimitive,
+    patterns: { wasm: [softmaxCE] },
   },
   correctCount: {
     ...plain,

@@ -1,42 +1,12 @@
 /**
- * Multi-node lowering patterns (tinygrad style: pattern -> replacement). A pattern looks at one anchor
- * node of the topo-ordered graph and its neighbourhood and may claim several nodes at once: the nodes a
- * single fused call computes (its outputs) and the nodes nobody needs any more (dead: not computed at
- * all). The lowering driver (src/compile/lower.ts) runs each call in place of its first output and skips
- * the dead nodes; every other node keeps its per-node lowering. Patterns are chosen per backend
- * (src/compile/lower/fused-grads.ts for wasm), so other backends get an empty plan.
+ * Planning the multi-node lowering patterns (src/ops/shared/patterns.ts): each op module states the
+ * patterns it anchors, per backend (`OpImpl.patterns`); this matches them over a topo-ordered graph,
+ * first match per anchor, no node in two calls. Backends without patterns get an empty plan.
  */
-import type * as tf from '@tensorflow/tfjs-core'
-import type { Node } from '../../dsl/node.js'
-import type { LowerContext } from '../../ops/shared/lower.js'
+import type { Node } from '../../ir/node.js'
+import type { FusedCall, FusionPattern, GraphView } from '../../ops/shared/patterns.js'
 
-/** One fused call: reads `inputs`, returns one tensor per node of `outputs`, in that order. */
-export interface FusedCall {
-  /** The pattern's name (for plan inspection and profiles), e.g. 'pooledSigmoidGrad'. */
-  readonly pattern: string
-  /** Values read; all come before the call's first output in topological order. */
-  readonly inputs: readonly Node[]
-  /** Nodes whose values the call produces instead of their own lowerings. */
-  readonly outputs: readonly Node[]
-  /** Nodes made unnecessary by the call: only the call's nodes used them, nothing computes them. */
-  readonly dead: readonly Node[]
-  run(xs: readonly tf.Tensor[], ctx: LowerContext): tf.Tensor[]
-}
-
-/** What a pattern may ask about the graph around its anchor. */
-export interface GraphView {
-  /** The nodes that read `n` (each once, in topo order). */
-  users(n: Node): readonly Node[]
-  /** Index of `n` in the topological order. */
-  position(n: Node): number
-  /** Whether `n` is one of the lowered function's outputs (its value must be produced). */
-  isOutput(n: Node): boolean
-  /** Whether an earlier match already took `n`. */
-  claimed(n: Node): boolean
-}
-
-/** A multi-node pattern: given an anchor, the fused call that replaces it and its neighbours, if it matches. */
-export type FusionPattern = (anchor: Node, graph: GraphView) => FusedCall | undefined
+export type { FusedCall, FusionPattern, GraphView } from '../../ops/shared/patterns.js'
 
 /** The fused calls of a graph, and the nodes they take over. */
 export interface FusionPlan {
@@ -51,17 +21,17 @@ export interface FusionPlan {
 export const emptyPlan: FusionPlan = { calls: [], callOf: new Map(), dead: new Set() }
 
 /**
- * Matches `patterns` (first match wins per anchor, anchors in topo order, no node in two calls) over the
- * topo-ordered `nodes` whose roots are `outputs`. A match is kept only if it is sound for the driver: its
+ * Matches the patterns of each anchor (`patternsOf`, first match wins per anchor, anchors in topo order,
+ * no node in two calls) over the topo-ordered `nodes` whose roots are `outputs`. A match is kept only if it is sound for the driver: its
  * inputs come before its first output, and its dead nodes are not outputs and are used only by the call's
  * own nodes (so skipping them changes nothing else).
  *
  * @example
- * const plan = planFusion(topo(roots), roots, wasmGradPatterns)
+ * const plan = planFusion(topo(roots), roots, (n) => ops[n.op].patterns?.wasm ?? [])
  * plan.calls.map((c) => c.pattern) // ['softmaxCrossEntropy', 'sigmoidGradWithBias', 'pooledSigmoidGrad', ...]
  */
-export const planFusion = (nodes: readonly Node[], outputs: readonly Node[], patterns: readonly FusionPattern[]): FusionPlan => {
-  if (patterns.length === 0) return emptyPlan
+export const planFusion = (nodes: readonly Node[], outputs: readonly Node[], patternsOf: (anchor: Node) => readonly FusionPattern[]): FusionPlan => {
+  if (!nodes.some((n) => patternsOf(n).length > 0)) return emptyPlan
   const position = new Map(nodes.map((n, i) => [n.id, i]))
   const users = new Map<number, Node[]>(nodes.map((n) => [n.id, []]))
   for (const n of nodes) for (const x of new Set(n.inputs)) users.get(x.id)!.push(n)
@@ -86,7 +56,7 @@ export const planFusion = (nodes: readonly Node[], outputs: readonly Node[], pat
   const calls: FusedCall[] = []
   for (const anchor of nodes) {
     if (taken.has(anchor.id)) continue
-    for (const pattern of patterns) {
+    for (const pattern of patternsOf(anchor)) {
       const call = pattern(anchor, graph)
       if (call === undefined || !sound(call)) continue
       calls.push(call)

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { convGeometry, cropNegative, interleaveZeros, isZeroPadding, type ConvGeometry, type ConvPad, type Pair } from './conv-geometry.js'
-import { CONV2D_FILTER_GRAD, SPATIAL_PAD, bytesAfter } from './simd/kernels.js'
+import { CONV2D_FILTER_GRAD, bytesAfter, padForTaps } from './simd/kernels.js'
 import { onWasm, runHeapKernel } from './wasm-heap.js'
 
 /**
@@ -30,12 +30,7 @@ export function conv2dFilterGrad(
   if (onWasm() && x.dtype === 'float32' && dy.dtype === 'float32' && x.size > 0 && dy.size > 0 && bytesAfter(tf.backend() as never, dy) >= 16) {
     return tf.tidy(() => {
       const g = convGeometry(x.shape, [filterShape[0], filterShape[1]], strides, pad, dilations)
-      // the kernel reads every tap unchecked: pad x so that they all land inside it (taps past tfjs'
-      // own bottom/right pads read zeros, as the definition says)
-      const [, oh, ow] = dy.shape
-      const bottom = Math.max(0, (oh - 1) * g.stride[0] + (g.kH - 1) * g.dilation[0] + 1 - g.top - g.inH)
-      const right = Math.max(0, (ow - 1) * g.stride[1] + (g.kW - 1) * g.dilation[1] + 1 - g.left - g.inW)
-      const xp = g.top + bottom + g.left + right > 0 ? runHeapKernel(SPATIAL_PAD, { x }, { pads: [g.top, bottom, g.left, right] })[0]! : x
+      const xp = padForTaps(x, g, dy.shape[1], dy.shape[2])
       const attrs = { filterShape: [...filterShape], strides: g.stride, dilations: g.dilation }
       return runHeapKernel(CONV2D_FILTER_GRAD, { xp, dy }, attrs)[0] as tf.Tensor4D
     })

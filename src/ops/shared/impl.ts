@@ -18,6 +18,7 @@ import type { GradRule } from './grad.js'
 import type { LayoutRule } from './layout.js'
 import type { LowerTable, Lowering } from './lower.js'
 import type { OnnxRule } from './onnx.js'
+import type { PatternTable } from './patterns.js'
 import type { BufferUpdates, Canonical, Folder, InferenceRule, Simplifier } from './rewrites.js'
 
 /**
@@ -59,6 +60,8 @@ export interface OpImpl<O extends Op> {
   readonly inference?: InferenceRule<O>
   /** What a training step writes to the buffers it reads (batch norm's running statistics). */
   readonly bufferUpdates?: BufferUpdates<O>
+  /** Multi-node lowering patterns anchored at this op, per backend (./patterns.ts). */
+  readonly patterns?: PatternTable
 }
 
 /** The implementations of a family of ops (one module's export). @example export const reluOps = { relu: ..., reluGrad: ... } satisfies OpFamily<'relu' | 'reluGrad'> */

@@ -4,8 +4,8 @@
  * conv2d-filter-grad.ts, column-sums.ts).
  */
 import type * as tf from '@tensorflow/tfjs-core'
-import { convGeometry, type ConvPad, type Pair } from '../conv-geometry.js'
-import { f32, registerHeapKernel, type WasmHeapBackend } from '../wasm-heap.js'
+import type { ConvGeometry } from '../conv-geometry.js'
+import { f32, registerHeapKernel, runHeapKernel, type WasmHeapBackend } from '../wasm-heap.js'
 import { type Simd, type SimdBackend, simdOn } from './module.js'
 
 /** y [N,H,W,C], dp [N,OH,OW,C] (attrs kernel [kH,kW], nhwc) -> dx [N,H,W,C] if nhwc, db [C]. */
@@ -16,6 +16,14 @@ export const SIGMOID_GRAD_BIAS = 'TypegradSigmoidGradBias'
 export const COLUMN_SUMS = 'TypegradColumnSums'
 /** x [N,H,W,Ci], dy [N,OH,OW,Co] (attrs filterShape, strides, pad, dilations) -> dW [KH,KW,Ci,Co]. */
 export const CONV2D_FILTER_GRAD = 'TypegradConv2DFilterGrad'
+
+/**
+ * xp [N,HP,WP,Ci] (padded so every tap is inside), w [KH,KW,Ci,Co], bias [Co] (attrs strides,
+ * dilations, outShape [N,OH,OW,Co], activation 'linear' | 'relu' | 'sigmoid') -> activation(conv + bias).
+ */
+export const CONV2D_FORWARD = 'TypegradConv2D'
+/** The activations {@link CONV2D_FORWARD} applies, by the code the SIMD kernel takes. */
+export const FORWARD_ACTIVATIONS = { linear: 0, relu: 1, sigmoid: 2 } as const
 
 /** x [N,H,W,C] (attrs pads [top, bottom, left, right] >= 0) -> zero-padded [N,H+top+bottom,W+left+right,C]. */
 export const SPATIAL_PAD = 'TypegradSpatialPad'
@@ -114,8 +122,45 @@ registerHeapKernel(SPATIAL_PAD, ['x'], (backend, [x], attrs) => {
   return [xp]
 })
 
+registerHeapKernel(CONV2D_FORWARD, ['xp', 'w', 'bias'], (backend, [xp, w, bias], attrs) => {
+  const [kh, kw, ci, co] = w.shape as [number, number, number, number]
+  const [sh, sw] = attrs['strides'] as [number, number]
+  const [dh, dwl] = attrs['dilations'] as [number, number]
+  const [n, oh, ow] = attrs['outShape'] as [number, number, number, number]
+  const act = FORWARD_ACTIVATIONS[attrs['activation'] as keyof typeof FORWARD_ACTIVATIONS]
+  const [, hp, wp] = xp.shape as [number, number, number, number]
+  const simd = simdOf(backend)
+  const y = backend.makeOutput([n, oh, ow, co], 'float32')
+  // the filter and bias with Co rounded up to 8, zero-filled: the kernel's vector loads stay inside
+  const co8 = Math.ceil(co / 8) * 8
+  const rows = kh * kw * ci
+  const packed = scratch(backend, rows * co8 + co8)
+  const p = f32(backend, packed.info)
+  const ws = f32(backend, w)
+  for (let r = 0; r < rows; r++) p.set(ws.subarray(r * co, (r + 1) * co), r * co8)
+  if (bias) p.set(f32(backend, bias), rows * co8)
+  const w8 = simd.ptr(packed.info)
+  const args = [simd.ptr(xp), w8, w8 + rows * co8 * 4, simd.ptr(y), hp, wp, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl, act]
+  simd.run('conv2dForward', n * oh, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (ow * co * rows) / 8)))
+  packed.free()
+  return [y]
+})
+
 /** Bytes readable after the end of `t` in the heap (the filter-gradient kernel over-reads channel tails by up to 16). */
 export const bytesAfter = (backend: WasmHeapBackend, t: tf.TensorInfo): number => {
   const simd = simdOf(backend)
   return simd.memory.buffer.byteLength - simd.ptr(t) - size(t.shape) * 4
+}
+
+/**
+ * x [N,H,W,C] zero-padded so that every tap of an OH x OW output under geometry `g` reads inside it:
+ * the SIMD convs read unchecked (taps past tfjs' own bottom/right pads read zeros, as the definition
+ * says). x itself when no padding is needed.
+ * @example padForTaps(x, convGeometry(x.shape, [5, 5], 1, 'same', 1), 28, 28) // [N, 32, 32, C]
+ */
+export const padForTaps = (x: tf.Tensor4D, g: ConvGeometry, outH: number, outW: number): tf.Tensor4D => {
+  const bottom = Math.max(0, (outH - 1) * g.stride[0] + (g.kH - 1) * g.dilation[0] + 1 - g.top - g.inH)
+  const right = Math.max(0, (outW - 1) * g.stride[1] + (g.kW - 1) * g.dilation[1] + 1 - g.left - g.inW)
+  if (g.top + bottom + g.left + right === 0) return x
+  return runHeapKernel(SPATIAL_PAD, { x }, { pads: [g.top, bottom, g.left, right] })[0] as tf.Tensor4D
 }
