@@ -15,12 +15,13 @@
  * {"name":"typegrad/pytorch","ratio"}, {"name":"lenet-modern typegrad/pytorch","ratio"},
  * {"name":"compile lenet train step","compile_ms","first_compile_ms"}, {"name":"compile lenet-modern train step","compile_ms"},
  * per end-to-end side {"name":"e2e typegrad"|"e2e pytorch","backend","batch","epochs","examples_per_sec","train_seconds",
- * "peak_rss_mb","loss","test_acc"}, then {"name":"e2e typegrad/pytorch","ratio","peak_rss_ratio"}.
+ * "peak_rss_mb","loss","test_acc"}, then {"name":"e2e typegrad/pytorch","ratio","peak_rss_ratio"}, and last
+ * {"name":"machine","cpu","cores","avx512f","loadavg_start","loadavg_end"}.
  * Ratios are PyTorch time / typegrad time: above 1, typegrad is faster.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as tf from '@tensorflow/tfjs-core'
@@ -62,6 +63,16 @@ const emit = (r: Row) => {
 }
 const out = (obj: Record<string, unknown>, line: string) => (json ? console.log(JSON.stringify(obj)) : text.push(line))
 const r3 = (x: number) => Number(x.toFixed(3))
+
+// what a figure needs beside it: the CPU, whether it has AVX-512, and how busy the machine was
+const avx512 = (() => {
+  try {
+    return /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))
+  } catch {
+    return undefined
+  }
+})()
+const load0 = loadavg()[0]!
 
 const info = await initWasm({ threads })
 const wasm = `wasm (${info.threads} threads${info.simd ? ', SIMD' : ''})`
@@ -153,6 +164,8 @@ if (e2eEpochs > 0) {
   }
 }
 
+const machine = { name: 'machine', cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, avx512f: avx512 ?? null, loadavg_start: Number(load0.toFixed(2)), loadavg_end: Number(loadavg()[0]!.toFixed(2)) }
+out(machine, `\n${machine.cpu}, ${machine.cores} cores, ${avx512 === undefined ? 'AVX-512 unknown' : avx512 ? 'with AVX-512 (avx512f)' : 'no AVX-512'}; 1-minute load average ${machine.loadavg_start} at the start, ${machine.loadavg_end} at the end`)
 if (!json) {
   console.log(`training steps, batch ${batch}, ${steps} timed steps, median of ${rounds} alternating rounds`)
   console.log(`${'name'.padEnd(28)} ${'backend'.padEnd(32)} ${'examples/s'.padStart(10)} ${'ms/step'.padStart(9)}`)
