@@ -91,11 +91,12 @@ describe('bad batches', () => {
 describe('the check kernels', () => {
   it("wasm's one-pass counts equal the reference's on values with NaN, infinities and bad labels", async () => {
     const values = [0, 1.5, -2, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3, 9, 10, -1, 2.5, 255]
-    const data = Float32Array.from({ length: 1000 }, (_, i) => values[(i * 7) % values.length]!)
-    const labels = Int32Array.from({ length: 300 }, (_, i) => [0, 9, 10, -1, 255, 4][i % 6]!)
+    // lengths over several of the SIMD kernel's 4096-element blocks, with a ragged tail
+    const data = Float32Array.from({ length: 10003 }, (_, i) => values[(i * 7) % values.length]!)
+    const labels = Int32Array.from({ length: 9001 }, (_, i) => [0, 9, 10, -1, 255, 4][i % 6]!)
     const counts = () => {
-      const x = tf.tensor(data, [10, 100])
-      const y = tf.tensor(labels, [300], 'int32')
+      const x = tf.tensor(data, [7, 1429])
+      const y = tf.tensor(labels, [9001], 'int32')
       const lower = (t: tf.Tensor, a: Parameters<typeof invalidCountHeap>[1]) => (tf.getBackend() === 'wasm' ? invalidCountHeap(t, a) : invalidCount(t, a))
       const r = [lower(x, { check: 'nonFinite' }), lower(x, { check: 'classRange', classes: 10 }), lower(y, { check: 'classRange', classes: 10 })].map((t) => t.dataSync()[0])
       tf.dispose([x, y])
