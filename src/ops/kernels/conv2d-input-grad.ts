@@ -1,6 +1,8 @@
 /**
- * Gradient of conv2d with respect to its input, as ONE forward conv2d (tfjs-wasm's
- * Conv2DBackpropInput is 5-10x slower than its XNNPACK forward conv).
+ * Gradient of conv2d with respect to its input. On wasm: the SIMD kernel (simd/kernels.ts), which
+ * scatters each dy position through the taps that fall inside the image (half the multiplications of a
+ * full convolution over zero-padded dy on LeNet's second conv). Elsewhere ONE forward conv2d
+ * (tfjs-wasm's own Conv2DBackpropInput is 5-10x slower than its XNNPACK forward conv):
  *
  * dx[i] = sum_k dyz[i + top - k*d] W[k], with dyz = dy zero-interleaved by the stride;
  * flipping k turns it into a stride-1 forward conv with dilation d over dyz padded by
@@ -8,6 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { convGeometry, cropNegative, interleaveZeros, isZeroPadding, type ConvPad, type Pair } from './conv-geometry.js'
+import { CONV2D_INPUT_GRAD } from './simd/kernels.js'
+import { onWasm, runHeapKernel } from './wasm-heap.js'
 
 /**
  * dL/dx of `conv2d(x, filter, strides, pad, 'NHWC', dilations)` given dy = dL/dy.
@@ -22,6 +26,11 @@ export function conv2dInputGrad(
   pad: ConvPad = 'valid',
   dilations: Pair = 1,
 ): tf.Tensor4D {
+  if (onWasm() && dy.dtype === 'float32' && filter.dtype === 'float32' && dy.size > 0 && filter.size > 0) {
+    const g = convGeometry(inputShape, [filter.shape[0], filter.shape[1]], strides, pad, dilations)
+    const attrs = { inputShape: [...inputShape], strides: g.stride, dilations: g.dilation, top: g.top, left: g.left }
+    return runHeapKernel(CONV2D_INPUT_GRAD, { dy, w: filter }, attrs)[0] as tf.Tensor4D
+  }
   return tf.tidy(() => {
     const [kH, kW] = filter.shape
     const g = convGeometry(inputShape, [kH, kW], strides, pad, dilations)

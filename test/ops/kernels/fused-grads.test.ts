@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { columnSums, conv2dFilterGrad, pooledSigmoidGradWithBias, sigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
+import { columnSums, conv2dFilterGrad, conv2dInputGrad, pooledSigmoidGradWithBias, sigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
 import { convGeometry } from '../../../src/ops/kernels/conv-geometry.js'
 import { BACKENDS, useBackend } from '../../support/backends.js'
 import { expectClose, onCpu, seeded } from './support.js'
@@ -16,6 +16,24 @@ function pooledReference(y: tf.Tensor4D, dp: tf.Tensor4D, k: number): tf.Tensor4
   const up = tf.div(tf.image.resizeNearestNeighbor(dp, [y.shape[1], y.shape[2]]), k * k)
   return tf.mul(up, tf.mul(y, tf.sub(1, y))) as tf.Tensor4D
 }
+
+/** Conv cases with channel counts and kernel widths that cross the SIMD kernels' vector and block sizes. */
+const wideConvArb = fc
+  .record({
+    n: fc.integer({ min: 1, max: 2 }),
+    h: fc.integer({ min: 3, max: 9 }),
+    w: fc.integer({ min: 3, max: 9 }),
+    ci: fc.integer({ min: 1, max: 12 }),
+    co: fc.integer({ min: 1, max: 20 }),
+    kH: fc.integer({ min: 1, max: 3 }),
+    kW: fc.integer({ min: 1, max: 7 }),
+    stride: fc.integer({ min: 1, max: 2 }),
+    dilation: fc.integer({ min: 1, max: 2 }),
+    pad: fc.constantFrom('valid' as const, 'same' as const),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  })
+  .filter((c) => !(c.stride > 1 && c.dilation > 1) && convGeometry([c.n, c.h, c.w, c.ci], [c.kH, c.kW], c.stride, c.pad, c.dilation).outW > 0)
+  .filter((c) => convGeometry([c.n, c.h, c.w, c.ci], [c.kH, c.kW], c.stride, c.pad, c.dilation).outH > 0)
 
 describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
   it('pooledSigmoidGradWithBias: dx and the bias sum match the composition', async () => {
@@ -93,24 +111,8 @@ describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
 
   it('conv2dFilterGrad: wide channel counts and kernels (every SIMD block and tail) match the cpu composition', async () => {
     await useBackend(backend)
-    const caseArb = fc
-      .record({
-        n: fc.integer({ min: 1, max: 2 }),
-        h: fc.integer({ min: 3, max: 9 }),
-        w: fc.integer({ min: 3, max: 9 }),
-        ci: fc.integer({ min: 1, max: 7 }),
-        co: fc.integer({ min: 1, max: 20 }),
-        kH: fc.integer({ min: 1, max: 3 }),
-        kW: fc.integer({ min: 1, max: 7 }),
-        stride: fc.integer({ min: 1, max: 2 }),
-        dilation: fc.integer({ min: 1, max: 2 }),
-        pad: fc.constantFrom('valid' as const, 'same' as const),
-        seed: fc.integer({ min: 1, max: 2 ** 30 }),
-      })
-      .filter((c) => !(c.stride > 1 && c.dilation > 1) && convGeometry([c.n, c.h, c.w, c.ci], [c.kH, c.kW], c.stride, c.pad, c.dilation).outW > 0)
-      .filter((c) => convGeometry([c.n, c.h, c.w, c.ci], [c.kH, c.kW], c.stride, c.pad, c.dilation).outH > 0)
     await fc.assert(
-      fc.asyncProperty(caseArb, async (p) => {
+      fc.asyncProperty(wideConvArb, async (p) => {
         const xs = seeded(p.seed, p.n * p.h * p.w * p.ci)
         const filterShape: [number, number, number, number] = [p.kH, p.kW, p.ci, p.co]
         const g = convGeometry([p.n, p.h, p.w, p.ci], [p.kH, p.kW], p.stride, p.pad, p.dilation)
@@ -126,6 +128,30 @@ describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
         expect(got.shape).toEqual(filterShape)
         expectClose(await got.data(), want!)
         tf.dispose([x, dy, got])
+        expect(tf.memory().numTensors).toBe(before)
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it('conv2dInputGrad: wide channel counts and kernels (every SIMD block and tail) match the cpu composition', async () => {
+    await useBackend(backend)
+    await fc.assert(
+      fc.asyncProperty(wideConvArb, async (p) => {
+        const inputShape: [number, number, number, number] = [p.n, p.h, p.w, p.ci]
+        const filterShape: [number, number, number, number] = [p.kH, p.kW, p.ci, p.co]
+        const g = convGeometry(inputShape, [p.kH, p.kW], p.stride, p.pad, p.dilation)
+        const dyShape: [number, number, number, number] = [p.n, g.outH, g.outW, p.co]
+        const dys = seeded(p.seed + 1, p.n * g.outH * g.outW * p.co)
+        const ws = seeded(p.seed + 2, p.kH * p.kW * p.ci * p.co)
+        const [want] = await onCpu(() => conv2dInputGrad(tf.tensor4d(dys, dyShape), tf.tensor4d(ws, filterShape), inputShape, p.stride, p.pad, p.dilation))
+        const before = tf.memory().numTensors
+        const dy = tf.tensor4d(dys, dyShape)
+        const w = tf.tensor4d(ws, filterShape)
+        const got = conv2dInputGrad(dy, w, inputShape, p.stride, p.pad, p.dilation)
+        expect(got.shape).toEqual(inputShape)
+        expectClose(await got.data(), want!)
+        tf.dispose([dy, w, got])
         expect(tf.memory().numTensors).toBe(before)
       }),
       { numRuns: 40 },

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { heapThreadsActive, setHeapThreads } from '../../../src/ops/kernels/heap-threads.js'
-import { columnSums, conv2dFilterGrad, pooledSigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
+import { columnSums, conv2dFilterGrad, conv2dInputGrad, pooledSigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
 import { maxPoolGradViews } from '../../../src/ops/kernels/max-pool2d-grad-heap.js'
 import { initWasm } from '../../../src/runtime/backends/wasm.js'
 import { seeded } from './support.js'
@@ -66,17 +66,19 @@ describe('heap kernels on two threads', () => {
     )
   })
 
-  it('SIMD conv2d filter grad: two threads equal one thread bitwise (items write disjoint filter parts)', () => {
+  it('SIMD conv2d filter and input grads: two threads equal one thread bitwise (items write disjoint outputs)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 2 ** 30 }), (n, ci, co, k, seed) => {
         const { one, two } = bothWays(() =>
           tf.tidy(() => {
             const x = tf.tensor4d(seeded(seed, n * 12 * 12 * ci), [n, 12, 12, ci])
             const dy = tf.tensor4d(seeded(seed + 1, n * 12 * 12 * co), [n, 12, 12, co])
-            return [conv2dFilterGrad(x, dy, [k, k, ci, co], 1, 'same', 1)]
+            const w = tf.tensor4d(seeded(seed + 2, k * k * ci * co), [k, k, ci, co])
+            return [conv2dFilterGrad(x, dy, [k, k, ci, co], 1, 'same', 1), conv2dInputGrad(dy, w, [n, 12, 12, ci], 1, 'same', 1)]
           }),
         )
         expect(two[0]).toEqual(one[0])
+        expect(two[1]).toEqual(one[1])
       }),
       { numRuns: 20 },
     )

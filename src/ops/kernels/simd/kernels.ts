@@ -25,6 +25,9 @@ export const CONV2D_FORWARD = 'TypegradConv2D'
 /** The activations {@link CONV2D_FORWARD} applies, by the code the SIMD kernel takes. */
 export const FORWARD_ACTIVATIONS = { linear: 0, relu: 1, sigmoid: 2 } as const
 
+/** dy [N,OH,OW,Co], w [KH,KW,Ci,Co] (attrs inputShape, strides, dilations, top, left) -> dx [N,H,W,Ci]. */
+export const CONV2D_INPUT_GRAD = 'TypegradConv2DInputGrad'
+
 /** x [N,H,W,C] (attrs pads [top, bottom, left, right] >= 0) -> zero-padded [N,H+top+bottom,W+left+right,C]. */
 export const SPATIAL_PAD = 'TypegradSpatialPad'
 
@@ -144,6 +147,27 @@ registerHeapKernel(CONV2D_FORWARD, ['xp', 'w', 'bias'], (backend, [xp, w, bias],
   simd.run('conv2dForward', n * oh, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (ow * co * rows) / 8)))
   packed.free()
   return [y]
+})
+
+registerHeapKernel(CONV2D_INPUT_GRAD, ['dy', 'w'], (backend, [dy, w], attrs) => {
+  const [kh, kw, ci, co] = w.shape as [number, number, number, number]
+  const [n, h, wd] = attrs['inputShape'] as [number, number, number, number]
+  const [sh, sw] = attrs['strides'] as [number, number]
+  const [dh, dwl] = attrs['dilations'] as [number, number]
+  const [, oh, ow] = dy.shape as [number, number, number, number]
+  const simd = simdOf(backend)
+  const dx = backend.makeOutput([n, h, wd, ci], 'float32')
+  // the filter as [KH, KW, Co, Ci8]: one tap's rows per output channel, Ci rounded up to 8, zero-filled
+  const ci8 = Math.ceil(ci / 8) * 8
+  const packed = scratch(backend, kh * kw * co * ci8)
+  const p = f32(backend, packed.info)
+  const ws = f32(backend, w)
+  for (let t = 0; t < kh * kw; t++)
+    for (let c = 0; c < ci; c++) for (let o = 0; o < co; o++) p[(t * co + o) * ci8 + c] = ws[(t * ci + c) * co + o]!
+  const args = [simd.ptr(dy), simd.ptr(packed.info), simd.ptr(dx), h, wd, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl, attrs['top'] as number, attrs['left'] as number]
+  simd.run('conv2dInputGrad', n, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (oh * ow * co * kh * kw) / 8)))
+  packed.free()
+  return [dx]
 })
 
 /** Bytes readable after the end of `t` in the heap (the filter-gradient kernel over-reads channel tails by up to 16). */
