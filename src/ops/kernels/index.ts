@@ -7,7 +7,6 @@ export { pooledSigmoidGrad, sigmoidGradFromOutput } from './sigmoid-grad.js'
 export { softmaxCrossEntropy, type SoftmaxCrossEntropy } from './softmax-cross-entropy.js'
 export { convGeometry, interleaveZeros, pair, type ConvPad, type Pair, type ConvGeometry } from './conv-geometry.js'
 export { columnSums } from './column-sums.js'
-export { conv2dSimd, type SimdActivation } from './conv2d-forward.js'
 export { denseGrads, type DenseGrads } from './dense-grad.js'
 export {
   pooledSigmoidGradWithBias,

@@ -17,14 +17,6 @@ export const COLUMN_SUMS = 'TypegradColumnSums'
 /** x [N,H,W,Ci], dy [N,OH,OW,Co] (attrs filterShape, strides, pad, dilations) -> dW [KH,KW,Ci,Co]. */
 export const CONV2D_FILTER_GRAD = 'TypegradConv2DFilterGrad'
 
-/**
- * xp [N,HP,WP,Ci] (padded so every tap is inside), w [KH,KW,Ci,Co], bias [Co] (attrs strides,
- * dilations, outShape [N,OH,OW,Co], activation 'linear' | 'relu' | 'sigmoid') -> activation(conv + bias).
- */
-export const CONV2D_FORWARD = 'TypegradConv2D'
-/** The activations {@link CONV2D_FORWARD} applies, by the code the SIMD kernel takes. */
-export const FORWARD_ACTIVATIONS = { linear: 0, relu: 1, sigmoid: 2 } as const
-
 /** dy [N,OH,OW,Co], w [KH,KW,Ci,Co] (attrs inputShape, strides, dilations, top, left) -> dx [N,H,W,Ci]. */
 export const CONV2D_INPUT_GRAD = 'TypegradConv2DInputGrad'
 
@@ -123,30 +115,6 @@ registerHeapKernel(SPATIAL_PAD, ['x'], (backend, [x], attrs) => {
   const xp = backend.makeOutput([n, hp, wp, c], 'float32')
   simd.run('padRows', n * hp, [simd.ptr(x), simd.ptr(xp), h, w, c, hp, wp, top, left], Math.ceil(SPLIT_MIN_ELEMENTS / (wp * c)))
   return [xp]
-})
-
-registerHeapKernel(CONV2D_FORWARD, ['xp', 'w', 'bias'], (backend, [xp, w, bias], attrs) => {
-  const [kh, kw, ci, co] = w.shape as [number, number, number, number]
-  const [sh, sw] = attrs['strides'] as [number, number]
-  const [dh, dwl] = attrs['dilations'] as [number, number]
-  const [n, oh, ow] = attrs['outShape'] as [number, number, number, number]
-  const act = FORWARD_ACTIVATIONS[attrs['activation'] as keyof typeof FORWARD_ACTIVATIONS]
-  const [, hp, wp] = xp.shape as [number, number, number, number]
-  const simd = simdOf(backend)
-  const y = backend.makeOutput([n, oh, ow, co], 'float32')
-  // the filter and bias with Co rounded up to 8, zero-filled: the kernel's vector loads stay inside
-  const co8 = Math.ceil(co / 8) * 8
-  const rows = kh * kw * ci
-  const packed = scratch(backend, rows * co8 + co8)
-  const p = f32(backend, packed.info)
-  const ws = f32(backend, w)
-  for (let r = 0; r < rows; r++) p.set(ws.subarray(r * co, (r + 1) * co), r * co8)
-  if (bias) p.set(f32(backend, bias), rows * co8)
-  const w8 = simd.ptr(packed.info)
-  const args = [simd.ptr(xp), w8, w8 + rows * co8 * 4, simd.ptr(y), hp, wp, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl, act]
-  simd.run('conv2dForward', n * oh, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (ow * co * rows) / 8)))
-  packed.free()
-  return [y]
 })
 
 registerHeapKernel(CONV2D_INPUT_GRAD, ['dy', 'w'], (backend, [dy, w], attrs) => {

@@ -225,43 +225,7 @@ export function padRows(r0: i32, r1: i32, thread: i32, x: usize, xp: usize, h: i
   for (; i < bytes; i += 4) store<f32>(p + i, 0)
 }
 
-// ---- conv2d forward with bias and activation ----
-
-/** Activations the forward conv applies in registers (the codes conv2dForward's `act` takes). */
-const LINEAR = 0
-const RELU = 1
-const SIGMOID = 2
-
-/**
- * e^x for four lanes: 2^n * p(r) with n = round(x / ln 2), r = x - n ln 2 (two-part ln 2), p the
- * degree-6 Taylor polynomial (|r| <= 0.347: relative error under 2e-7); x is clamped to
- * [-87.3, 88], where e^x stays a normal float.
- */
-// @ts-ignore: decorator
-@inline function exp4(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.0))
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504)))
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)))
-  let p = f32x4.splat(1.0 / 720.0)
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 120.0))
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 24.0))
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 6.0))
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5))
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0))
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0))
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23)
-  return f32x4.mul(p, scale)
-}
-
-// @ts-ignore: decorator
-@inline function activate(v: v128, act: i32): v128 {
-  if (act == RELU) return f32x4.max(v, f32x4.splat(0))
-  if (act == SIGMOID) {
-    const one = f32x4.splat(1.0)
-    return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v))))
-  }
-  return v
-}
+// ---- partial vectors (channel tails) ----
 
 /** Loads the first `valid` (1..4) floats at p into lanes 0.., zero-filling the rest (never reads past them). */
 // @ts-ignore: decorator
@@ -282,94 +246,6 @@ const SIGMOID = 2
     v128.store64_lane(p, v, 0)
     v128.store32_lane(p, v, 2, 8)
   }
-}
-
-/**
- * Output rows [lo, hi) (of N*OH) of y [N, OH, OW, Co] = act(conv2d(xp, w) + bias) over an x already
- * padded (xp [N, HP, WP, Ci]: every tap reads inside it). `w8` is the filter [KH*KW*Ci, Co8] and `b8`
- * the bias [Co8], both with Co rounded up to a multiple of 8 and zero-filled (vector loads never read
- * past them). Register tile: 4 output positions x 8 channels. `act`: 0 linear, 1 relu, 2 sigmoid.
- */
-export function conv2dForward(
-  lo: i32, hi: i32, thread: i32, xp: usize, w8: usize, b8: usize, y: usize,
-  hp: i32, wp: i32, ci: i32, oh: i32, ow: i32, co: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dwl: i32, act: i32,
-): void {
-  const co8 = (co + 7) & ~7
-  const posStep = <usize>(sw * ci) << 2
-  const tapStep = <usize>(dwl * ci) << 2
-  const rowStep = <usize>(dh * wp * ci) << 2
-  const wStep = <usize>co8 << 2
-  const outStep = <usize>co << 2
-  for (let r = lo; r < hi; r++) {
-    const b = r / oh
-    const oy = r - b * oh
-    const yRow = y + (<usize>(r * ow * co) << 2)
-    const xTop = xp + (<usize>(((b * hp + oy * sh) * wp) * ci) << 2)
-    for (let o0 = 0; o0 < co; o0 += 8) {
-      const oc = min(8, co - o0)
-      const wBase = w8 + (<usize>o0 << 2)
-      const bias0 = v128.load(b8 + (<usize>o0 << 2))
-      const bias1 = v128.load(b8 + (<usize>o0 << 2), 16)
-      let ox = 0
-      for (; ox + 4 <= ow; ox += 4) {
-        let a0 = bias0, a1 = bias1, c0 = bias0, c1 = bias1, d0 = bias0, d1 = bias1, e0 = bias0, e1 = bias1
-        let wp8 = wBase
-        let xr = xTop + (<usize>(ox * sw * ci) << 2)
-        for (let ky = 0; ky < kh; ky++) {
-          let xt = xr
-          for (let kx = 0; kx < kw; kx++) {
-            for (let c = 0; c < ci; c++) {
-              const w0 = v128.load(wp8)
-              const w1 = v128.load(wp8, 16)
-              const p = xt + (<usize>c << 2)
-              const x0 = v128.load32_splat(p)
-              const x1 = v128.load32_splat(p + posStep)
-              const x2 = v128.load32_splat(p + 2 * posStep)
-              const x3 = v128.load32_splat(p + 3 * posStep)
-              a0 = f32x4.add(a0, f32x4.mul(x0, w0)); a1 = f32x4.add(a1, f32x4.mul(x0, w1))
-              c0 = f32x4.add(c0, f32x4.mul(x1, w0)); c1 = f32x4.add(c1, f32x4.mul(x1, w1))
-              d0 = f32x4.add(d0, f32x4.mul(x2, w0)); d1 = f32x4.add(d1, f32x4.mul(x2, w1))
-              e0 = f32x4.add(e0, f32x4.mul(x3, w0)); e1 = f32x4.add(e1, f32x4.mul(x3, w1))
-              wp8 += wStep
-            }
-            xt += tapStep
-          }
-          xr += rowStep
-        }
-        const out = yRow + (<usize>(ox * co + o0) << 2)
-        storeTile(out, activate(a0, act), activate(a1, act), oc)
-        storeTile(out + outStep, activate(c0, act), activate(c1, act), oc)
-        storeTile(out + 2 * outStep, activate(d0, act), activate(d1, act), oc)
-        storeTile(out + 3 * outStep, activate(e0, act), activate(e1, act), oc)
-      }
-      for (; ox < ow; ox++) {
-        let a0 = bias0, a1 = bias1
-        let wp8 = wBase
-        let xr = xTop + (<usize>(ox * sw * ci) << 2)
-        for (let ky = 0; ky < kh; ky++) {
-          let xt = xr
-          for (let kx = 0; kx < kw; kx++) {
-            for (let c = 0; c < ci; c++) {
-              const x0 = v128.load32_splat(xt + (<usize>c << 2))
-              a0 = f32x4.add(a0, f32x4.mul(x0, v128.load(wp8)))
-              a1 = f32x4.add(a1, f32x4.mul(x0, v128.load(wp8, 16)))
-              wp8 += wStep
-            }
-            xt += tapStep
-          }
-          xr += rowStep
-        }
-        storeTile(yRow + (<usize>(ox * co + o0) << 2), activate(a0, act), activate(a1, act), oc)
-      }
-    }
-  }
-}
-
-/** Stores channels [0, valid) (1..8) of the two vectors lo, hi at p. */
-// @ts-ignore: decorator
-@inline function storeTile(p: usize, lo: v128, hi: v128, valid: i32): void {
-  storePart(p, lo, valid)
-  if (valid > 4) storePart(p + 16, hi, valid - 4)
 }
 
 // ---- invalid-input counts (the training step's check of every batch) ----
