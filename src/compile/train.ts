@@ -165,11 +165,15 @@ export const scoreGraph = (input: Node, out: Node, target: Node, loss: Pick<Loss
 }
 
 /**
- * The count of int32 inputs (token ids) outside 0..V-1, V the smallest table of an embedding reading them
- * directly (0 when none does): an embedding clamps such an index, so the training pipeline reports them.
+ * The count of int32 inputs (token ids) outside 0..V-1, V the smallest index range an op states for them
+ * when it reads them directly (`indexRange`: an embedding's table size; 0 when none does): an embedding
+ * clamps such an index, so the training pipeline reports them.
  */
 const outOfVocab = (input: Node, out: Node): Node => {
-  const vocabs = topo([out]).flatMap((n) => (n.op === 'embedding' && n.inputs[1] === input && isKnown(n.inputs[0]!.shape[0]!) ? [n.inputs[0]!.shape[0] as number] : []))
+  const vocabs = topo([out]).flatMap((n) => {
+    const r = (impl(n.op).indexRange as ((n: Node) => { operand: Node; classes: number } | undefined) | undefined)?.(n)
+    return r !== undefined && r.operand === input ? [r.classes] : []
+  })
   return vocabs.length === 0 ? scalar(0) : mk('invalidCount', [input], { check: 'classRange', classes: Math.min(...vocabs) })
 }
 

@@ -16,7 +16,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { type Node, mk } from '../ir/node.js'
 import type { None } from '../ir/ops.js'
-import { type RShape, ShapeError, showShape } from '../ir/shape.js'
+import { type RShape, ShapeError, isKnown, showShape } from '../ir/shape.js'
 import type { OpFamily } from './shared/impl.js'
 import { inOriginalLayout } from './shared/layout.js'
 import { attr, gradientPrimitive } from './shared/onnx.js'
@@ -75,6 +75,7 @@ const plain = { layout: inOriginalLayout, fold: noFold, simplify: noSimplify, ca
 export const embeddingOps = {
   embedding: {
     ...plain,
+    indexRange: (n) => (isKnown(n.inputs[0]!.shape[0]!) ? { operand: n.inputs[1]!, classes: n.inputs[0]!.shape[0] as number } : undefined),
     shape: (i) => pipe(arity('embedding', i, 2), E.chain(([t, x]) => embeddingCheck(t!, x!)), E.chain((s) => ok(s))),
     grad: (y, dy, needed) => [needed[0] ? mk('embeddingGrad', [y.inputs[1]!, dy], { vocab: y.inputs[0]!.shape[0] as number }) : undefined, undefined],
     eval: ([table, indices]) => embeddingOf(table!, indices!),

@@ -10,7 +10,7 @@
  * never differentiates int32 paths, and a rule returns `undefined` for inputs without a gradient); the
  * shape rule picks the result's dtype (an argmax would give int32).
  */
-import type { ShapeRule } from '../../ir/node.js'
+import type { Node, ShapeRule } from '../../ir/node.js'
 import type { Op } from '../../ir/ops.js'
 import type { Evaluator } from './eval.js'
 import type { FusionRole } from './fusion.js'
@@ -60,6 +60,11 @@ export interface OpImpl<O extends Op> {
   readonly inference?: InferenceRule<O>
   /** What a training step writes to the buffers it reads (batch norm's running statistics). */
   readonly bufferUpdates?: BufferUpdates<O>
+  /**
+   * An int32 operand that must lie in 0..classes-1 (an embedding's indices: it clamps the others), which
+   * the training step counts as invalid inputs when it is the model's input.
+   */
+  readonly indexRange?: (n: Node<O>) => { readonly operand: Node; readonly classes: number } | undefined
   /** Multi-node lowering patterns anchored at this op, per backend (./patterns.ts). */
   readonly patterns?: PatternTable
 }
