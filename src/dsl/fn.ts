@@ -3,7 +3,7 @@
  * Each builds IR nodes and checks shapes at run time with the same texts as the types.
  */
 import type { ArgmaxOut } from '../types/rules/argmax.js'
-import type { ReshapeOut } from '../types/rules/dense.js'
+import type { ReshapeOut } from '../types/rules/reshape.js'
 import type { MatmulOut } from '../types/rules/matmul.js'
 import type { AxisFn, Broadcast, CrossEntropyOut } from '../types/rules/misc.js'
 import type { EmbeddingOut } from '../types/rules/embedding.js'

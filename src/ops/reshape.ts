@@ -24,38 +24,65 @@ declare module '../ir/ops.js' {
   }
 }
 
-/** from / product(known) when symbolic: cancels equal symbolic factors (N*400 / 400 = N); undefined when the sizes do not divide. */
-const symbolicQuotient = (from: Dim, known: readonly Dim[]): Dim | undefined => {
-  const factors = String(from).split('*')
-  let divisor = 1
-  for (const d of known) {
-    const i = factors.indexOf(String(d))
-    if (i >= 0 && !isKnown(d)) factors.splice(i, 1)
-    else if (isKnown(d)) divisor *= d
-  }
-  const num = factors.filter((f) => /^\d+$/.test(f)).reduce((a, f) => a * Number(f), 1)
-  const syms = factors.filter((f) => !/^\d+$/.test(f))
-  const n = num / divisor
-  if (!Number.isInteger(n)) return undefined
-  return syms.length === 0 ? n : [...(n === 1 ? [] : [String(n)]), ...syms].join('*')
+/**
+ * The factors of some dims: the known sizes' product and the symbolic names in order, products such as
+ * `'4*N'` split. @example factorsOf(['N', 4, '2*M']) // { known: 8, names: ['N', 'M'] }
+ */
+const factorsOf = (dims: RShape): { known: number; names: string[] } => {
+  let known = 1
+  const names: string[] = []
+  for (const d of dims)
+    for (const f of isKnown(d) ? [d] : d.split('*'))
+      if (isKnown(f)) known *= f
+      else if (/^\d+$/.test(f)) known *= Number(f)
+      else names.push(f)
+  return { known, names }
 }
 
-/** Reshape keeps the element count; one `-1` dim is inferred. @example reshapeShape(['N', 16, 5, 5], ['N', -1]) // Right(['N', 400]) */
+/**
+ * The dim a -1 stands for: x's element count with `known`'s names cancelled (each once) and divided by its
+ * sizes, spelled as `dimProduct` spells it; undefined when a name is not in x or the sizes do not divide.
+ * The type-level twin is src/types/rules/reshape.ts.
+ *
+ * @example
+ * reshapeHole(['N', 4, 8], [32]) // 'N'
+ * reshapeHole(['N', 4, 8], ['N']) // 32
+ * reshapeHole(['N', 4, 8], [8]) // '4*N'
+ * reshapeHole(['4*N', 8], ['N']) // 32
+ * reshapeHole(['N', 3, 5], [4]) // undefined
+ */
+export const reshapeHole = (x: RShape, known: RShape): Dim | undefined => {
+  const from = factorsOf(x)
+  const by = factorsOf(known)
+  const names = [...from.names]
+  for (const n of by.names) {
+    const i = names.indexOf(n)
+    if (i < 0) return undefined
+    names.splice(i, 1)
+  }
+  if (by.known === 0 || from.known % by.known !== 0) return undefined
+  return dimProduct([from.known / by.known, ...names])
+}
+
+/**
+ * Reshape keeps the element count; one `-1` dim is inferred (`reshapeHole`). Without a -1 the counts are
+ * compared when both are known; with symbolic dims that check is left to run time.
+ *
+ * @example
+ * reshapeShape(['N', 16, 5, 5], ['N', -1]) // Right(['N', 400])
+ * reshapeShape(['N', 3, 5], [-1, 4]) // Left(ShapeError: reshape cannot turn [N, 3, 5] (15*N elements) into [-1, 4])
+ */
 export const reshapeShape = (x: RShape, target: RShape): RuleResult => {
   const holes = target.filter((d) => d === -1).length
   if (holes > 1) return shapeError('reshape', `reshape target ${showShape(target)} has more than one -1`, target)
   const from = dimProduct(x)
   const known = target.filter((d) => d !== -1)
-  const to = dimProduct(known)
   if (holes === 1) {
-    if (isKnown(from) && isKnown(to)) {
-      if (to === 0 || from % to !== 0) return shapeError('reshape', `reshape cannot turn ${showShape(x)} (${from} elements) into ${showShape(target)}`, x)
-      return ok(target.map((d) => (d === -1 ? from / to : d)))
-    }
-    const rest = symbolicQuotient(from, known)
-    if (rest === undefined) return shapeError('reshape', `reshape cannot turn ${showShape(x)} (${from} elements) into ${showShape(target)}`, x)
-    return ok(target.map((d) => (d === -1 ? rest : d)))
+    const hole = reshapeHole(x, known)
+    if (hole === undefined) return shapeError('reshape', `reshape cannot turn ${showShape(x)} (${from} elements) into ${showShape(target)}`, x)
+    return ok(target.map((d) => (d === -1 ? hole : d)))
   }
+  const to = dimProduct(known)
   if (isKnown(from) && isKnown(to) && from !== to)
     return shapeError('reshape', `reshape cannot turn ${showShape(x)} (${from} elements) into ${showShape(target)} (${to} elements)`, x, target)
   return ok(target)

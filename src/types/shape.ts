@@ -47,8 +47,9 @@ export type IsSize<D> = IsSymbolic<D> extends true ? false : D extends number ? 
 /** Whether a dim is unknown (`number`): checks on it are runtime-only. */
 export type IsUnknown<D> = number extends D ? true : false
 
-type JoinDims<S extends Shape, Acc extends string = ''> = S extends readonly [infer H extends Dim, ...infer T extends Shape]
-  ? JoinDims<T, Acc extends '' ? `${H}` : `${Acc}, ${H}`>
+/** The dims after the first, each as `, D` (no test on the text so far: it may hold a type parameter). */
+type JoinRest<S extends Shape, Acc extends string = ''> = S extends readonly [infer H extends Dim, ...infer T extends Shape]
+  ? JoinRest<T, `${Acc}, ${H}`>
   : Acc
 
 /**
@@ -57,7 +58,7 @@ type JoinDims<S extends Shape, Acc extends string = ''> = S extends readonly [in
  * @example
  * type T = ShowShape<['N', 1, 28, 28]> // '[N, 1, 28, 28]'
  */
-export type ShowShape<S extends Shape> = `[${JoinDims<S>}]`
+export type ShowShape<S extends Shape> = S extends readonly [infer H extends Dim, ...infer T extends Shape] ? `[${H}${JoinRest<T>}]` : '[]'
 
 /**
  * Whether two dims may be equal: known sizes must match; symbolic or unknown dims are checked at run time.

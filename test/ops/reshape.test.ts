@@ -1,6 +1,6 @@
 /**
- * F.reshape end to end: the -1 inferred in the types (symbolic dims cancel) and at run time with the
- * same texts, reshaping and reshaping back is the identity and keeps the row-major order, its gradient
+ * F.reshape end to end: the -1 inferred in the types (symbolic dims cancel, also for a batch name that is a
+ * type parameter) and at run time with the same shapes and texts, the element count kept for every binding, reshaping and reshaping back is the identity and keeps the row-major order, its gradient
  * against tfjs's own and finite differences over random shapes and targets, the lowering against the
  * interpreter on cpu and wasm (forward and gradients), and the ONNX export with a symbolic batch.
  */
@@ -13,7 +13,10 @@ import { optimize } from '../../src/compile/pipeline.js'
 import { type Expr, input } from '../../src/dsl/expr.js'
 import * as F from '../../src/dsl/fn.js'
 import { type Node, mk } from '../../src/dsl/node.js'
-import type { ReshapeOut } from '../../src/types/rules/dense.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { bindShape, dimProduct, showShape } from '../../src/ir/shape.js'
+import { reshapeHole, reshapeShape } from '../../src/ops/reshape.js'
+import type { ReshapeOut } from '../../src/types/rules/reshape.js'
 import { checkGrads, expectClose, leaf, rand, useCpu, weightedSum, expectCentralDifferences } from '../compile/support.js'
 import { reference, runLowered } from '../compile/lower/support.js'
 import { randomInput, roundTrip } from '../runtime/export/support.js'
@@ -40,28 +43,87 @@ const shapeTargetArb = fc
   })
 
 describe('reshape', () => {
-  it('is F.reshape: the -1 is computed in the types for known sizes; with symbolic dims by the runtime rule', () => {
-    // with a symbolic batch the types leave the -1 as number (computing it would not resolve inside functions
-    // generic over the batch name); the runtime rule computes and checks it, symbolic dims cancelling
+  it('is F.reshape: the -1 is computed in the types and by the runtime rule alike, symbolic dims cancelling', () => {
     const y = F.reshape(input('x', ['N', 4, 8]), ['N', -1])
-    expectTypeOf(y).toEqualTypeOf<Expr<readonly ['N', number], 'float32'>>()
+    expectTypeOf(y).toEqualTypeOf<Expr<readonly ['N', 32], 'float32'>>()
     expect(y.node.op).toBe('reshape')
     expect(y.shape).toEqual(['N', 32])
     const z = F.reshape(input('x', [2, 4, 8]), [-1, 16])
     expectTypeOf(z).toEqualTypeOf<Expr<readonly [4, 16], 'float32'>>()
     expect(z.shape).toEqual([4, 16])
     const w = F.reshape(input('x', ['N', 4, 8]), [-1, 8])
-    expectTypeOf(w).toEqualTypeOf<Expr<readonly [number, 8], 'float32'>>()
+    expectTypeOf(w).toEqualTypeOf<Expr<readonly ['4*N', 8], 'float32'>>()
     expect(w.shape).toEqual(['4*N', 8])
-    expectTypeOf<ReshapeOut<readonly ['N', 4, 'M', 8], readonly ['M', -1, 2]>>().toEqualTypeOf<readonly ['M', number, 2]>()
+    const v = F.reshape(input('x', ['N', 4, 8]), [-1, 32])
+    expectTypeOf(v).toEqualTypeOf<Expr<readonly ['N', 32], 'float32'>>()
+    expect(v.shape).toEqual(['N', 32])
+    const back = F.reshape(w, ['N', -1])
+    expectTypeOf(back).toEqualTypeOf<Expr<readonly ['N', 32], 'float32'>>()
+    expect(back.shape).toEqual(['N', 32])
+    expectTypeOf<ReshapeOut<readonly ['N', 4, 'M', 8], readonly ['M', -1, 2]>>().toEqualTypeOf<readonly ['M', '16*N', 2]>()
     expect(rs(leaf('x', [1]), []).shape).toEqual([])
     expect(mk('reshape', [mk('input', [], { name: 'x', dtype: 'float32' }, ['N', 4, 'M', 8], 'float32')], { shape: ['M', -1, 2] }).shape).toEqual(['M', '16*N', 2])
   })
 
+  it('computes the -1 as its type rule does (reshapeHole), also in a function generic over the batch name', () => {
+    expect(reshapeHole(['N', 4, 8], [32])).toBe('N')
+    expect(reshapeHole(['N', 4, 8], ['N'])).toBe(32)
+    expect(reshapeHole(['N', 4, 8], [8])).toBe('4*N')
+    expect(reshapeHole(['4*N', 8], ['N'])).toBe(32)
+    expect(reshapeHole(['N*M', 4], ['M'])).toBe('4*N')
+    expect(reshapeHole(['N', 'M'], ['M', 'N'])).toBe(1)
+    expect(reshapeHole(['N', 3, 5], [4])).toBeUndefined()
+    expect(reshapeHole(['N', 4], ['M'])).toBeUndefined()
+    expect(reshapeHole([4, 8], ['N'])).toBeUndefined()
+    expect(reshapeHole([2, 4], [0])).toBeUndefined()
+    const rows = <N extends string>(x: Expr<readonly [N, 4, 8]>) => {
+      const flat = F.reshape(x, [-1, 32])
+      const tall = F.reshape(x, [-1, 8])
+      return [flat, tall, F.reshape(tall, [x.shape[0], -1])] as const
+    }
+    const [flat, tall, again] = rows(input('x', ['B', 4, 8]))
+    expectTypeOf(flat.shape).toEqualTypeOf<readonly ['B', 32]>()
+    expectTypeOf(tall.shape).toEqualTypeOf<readonly ['4*B', 8]>()
+    expectTypeOf(again.shape).toEqualTypeOf<readonly ['B', 32]>()
+    expect([flat.shape, tall.shape, again.shape]).toEqual([['B', 32], ['4*B', 8], ['B', 32]])
+  })
+
+  it('keeps the element count for every binding of the symbolic dims', () => {
+    // a symbolic shape; a target of some of its dims, maybe one size more, and one -1: bound, the counts agree
+    const arb = fc
+      .record({ sizes: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }), names: fc.subarray(['N', 'M']), keep: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }), extra: fc.integer({ min: 1, max: 4 }), n: fc.integer({ min: 1, max: 5 }), m: fc.integer({ min: 1, max: 5 }) })
+      .filter(({ names }) => names.length > 0)
+    fc.assert(
+      fc.property(arb, ({ sizes, names, keep, extra, n, m }) => {
+        const x = [...names, ...sizes]
+        const kept = [...x.filter((_, i) => keep[i]), ...(extra > 1 ? [extra] : [])]
+        const env = { N: n, M: m }
+        const r = reshapeShape(x, [...kept, -1])
+        const from = bindShape(x, env).reduce((a, b) => a * b, 1)
+        if (E.isRight(r)) {
+          expect(bindShape(r.right.shape, env).reduce((a, b) => a * b, 1)).toBe(from)
+        } else {
+          // only a target whose known sizes do not divide the input's fails
+          const size = (d: (typeof x)[number]) => (typeof d === 'number' ? d : 1)
+          expect(sizes.reduce((a, b) => a * b, 1) % kept.map(size).reduce((a, b) => a * b, 1)).not.toBe(0)
+          expect(r.left.message).toBe(`ShapeError: reshape cannot turn ${showShape(x)} (${dimProduct(x)} elements) into ${showShape([...kept, -1])}`)
+        }
+      }),
+      { numRuns: 100 },
+    )
+  })
+
   it("reports a target that does not fit at the target, with the runtime rule's text", () => {
-    // with a symbolic batch the runtime rule is the check (see above)
     const x = input('x', ['N', 4, 8])
+    // @ts-expect-error 32*N elements are not a multiple of 5*N
     expect(() => F.reshape(x, ['N', -1, 5])).toThrow('ShapeError: reshape cannot turn [N, 4, 8] (32*N elements) into [N, -1, 5]')
+    expectTypeOf<ReshapeOut<readonly ['N', 4, 8], readonly ['N', -1, 5]>>().toEqualTypeOf<'ShapeError: reshape cannot turn [N, 4, 8] (32*N elements) into [N, -1, 5]'>()
+    // @ts-expect-error 15*N elements are not a multiple of 4
+    expect(() => F.reshape(input('p', ['N', 3, 5]), [-1, 4])).toThrow('ShapeError: reshape cannot turn [N, 3, 5] (15*N elements) into [-1, 4]')
+    expectTypeOf<ReshapeOut<readonly ['N', 3, 5], readonly [-1, 4]>>().toEqualTypeOf<'ShapeError: reshape cannot turn [N, 3, 5] (15*N elements) into [-1, 4]'>()
+    // @ts-expect-error a name the input does not have
+    expect(() => F.reshape(input('q', [4, 8]), ['N', -1])).toThrow('ShapeError: reshape cannot turn [4, 8] (32 elements) into [N, -1]')
+    // @ts-expect-error two -1s
     expect(() => F.reshape(x, [-1, -1])).toThrow('ShapeError: reshape target [-1, -1] has more than one -1')
     // @ts-expect-error two -1s, known sizes
     expect(() => F.reshape(input('q', [2, 4]), [-1, -1])).toThrow('ShapeError: reshape target [-1, -1] has more than one -1')

@@ -113,7 +113,7 @@ describe('blocks as values', () => {
       return [z, pipe(h, reshape([-1, 3072])), F.crossEntropy(z, y), F.mean(F.mul(z, F.sub(z, F.exp(z))))] as const
     }
     expectTypeOf(g(input('x', ['B', 3, 32, 32]), intInput('y', ['B']))).toEqualTypeOf<
-      readonly [Expr<readonly ['B', 10], 'float32'>, Expr<readonly [number, 3072], 'float32'>, Expr<readonly [], 'float32'>, Expr<readonly [], 'float32'>]
+      readonly [Expr<readonly ['B', 10], 'float32'>, Expr<readonly ['B', 3072], 'float32'>, Expr<readonly [], 'float32'>, Expr<readonly [], 'float32'>]
     >()
     const mlp = <N extends string>(n: N) => sequential([n, 784], linear(784, 10), relu())
     expectTypeOf(mlp('Q')).toEqualTypeOf<Sequential<readonly ['Q', 784], readonly ['Q', 10]>>()

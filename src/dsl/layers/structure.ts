@@ -1,7 +1,8 @@
 /** Layers that change the shape without parameters: flatten and reshape. */
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import type { FlattenFn, ReshapeFn } from '../../types/rules/dense.js'
+import type { FlattenFn } from '../../types/rules/dense.js'
+import type { ReshapeFn } from '../../types/rules/reshape.js'
 import type { Shape } from '../../types/shape.js'
 import { type Layer, defineLayer, layerError } from '../layer.js'
 import { mk } from '../node.js'
