@@ -22,7 +22,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
  * Must be self-contained (no free variables besides globals and `helpers`): its source runs in
  * the worker.
  */
-export type SplitKernel = (heap: ArrayBufferLike, params: Float64Array, lo: number, hi: number, acc: Float64Array) => void
+export type SplitKernel = (heap: ArrayBufferLike, params: Float64Array, lo: number, hi: number, acc: Float64Array, chunk: number) => void
 
 interface KernelEntry {
   readonly id: number
@@ -52,7 +52,7 @@ const RUNNING = 2
 const WITHDRAWN = 3
 const DONE = 4
 /** Chunks per job: small enough that a late or descheduled worker costs main at most one chunk. */
-const CHUNKS = 16
+export const CHUNKS = 16
 
 const kernels = new Map<string, KernelEntry>()
 let nextId = 0
@@ -95,8 +95,8 @@ for (;;) {
     acc.fill(0, 0, Atomics.load(ctrl, ${ACC_LEN}))
     const fn = fns[Atomics.load(ctrl, ${KERNEL})]
     const count = Atomics.load(ctrl, ${COUNT}), chunk = Atomics.load(ctrl, ${CHUNK})
-    for (let lo = Atomics.add(ctrl, ${NEXT}, 1) * chunk; lo < count; lo = Atomics.add(ctrl, ${NEXT}, 1) * chunk)
-      fn(heap, params, lo, Math.min(lo + chunk, count), acc)
+    for (let c = Atomics.add(ctrl, ${NEXT}, 1); c * chunk < count; c = Atomics.add(ctrl, ${NEXT}, 1))
+      fn(heap, params, c * chunk, Math.min((c + 1) * chunk, count), acc, c)
   } catch (e) {
     Atomics.store(ctrl, ${FAILED}, 1)
   }
@@ -127,7 +127,8 @@ let simdModule: SharedSimd | undefined
 
 /**
  * Registers export `exportName` of `simd` as splittable kernel `name` (idempotent). The export's
- * signature is `(lo, hi, thread, ...params)`: the main thread runs it as thread 0, the worker as 1.
+ * signature is `(lo, hi, chunk, ...params)`: `chunk` is the index of the range (see {@link runSplit}'s `chunked`), the
+ * slot of the scratch where its partial sums go.
  * @example registerSimdSplitKernel('conv2dFilterGrad', simd, 'conv2dFilterGrad')
  */
 export function registerSimdSplitKernel(name: string, simd: SharedSimd, exportName: string): void {
@@ -136,8 +137,8 @@ export function registerSimdSplitKernel(name: string, simd: SharedSimd, exportNa
   const f = simd.exports[exportName]
   if (f === undefined) throw new Error(`registerSimdSplitKernel: the SIMD module has no export ${exportName}`)
   // p holds the call's params; the export ignores the trailing unused slots
-  const fn: SplitKernel = (_heap, p, lo, hi) => f(lo, hi, 0, ...p)
-  const source = `(_heap, p, lo, hi) => simd.${exportName}(lo, hi, 1, ...p)`
+  const fn: SplitKernel = (_heap, p, lo, hi, _acc, chunk) => f(lo, hi, chunk, ...p)
+  const source = `(_heap, p, lo, hi, _acc, chunk) => simd.${exportName}(lo, hi, chunk, ...p)`
   kernels.set(name, { id: nextId++, fn, source, simd, sent: false })
 }
 
@@ -186,18 +187,25 @@ function startPool(): Pool | undefined {
  * is descheduled by other load) costs the main thread at most one chunk of waiting. Partial sums
  * land in `acc` (zeroed here): with two threads it is the sum of each thread's sums over its
  * chunks, so the last bits may differ from a one-thread run (summation order, which also depends
- * on the chunk interleaving). `minCount`: below it, one thread.
+ * on the chunk interleaving). `minCount`: below it, one thread. `chunked`: one thread also runs the job
+ * as the same {@link CHUNKS} ranges, in order, so a kernel that keeps partial sums per chunk (its last
+ * argument) gives bitwise the same result on one thread or two.
  * @example runSplit('pooledSigmoid', heap, params, n, acc, 4)
  */
-export function runSplit(name: string, heap: ArrayBufferLike, params: ArrayLike<number>, count: number, acc: Float64Array, minCount: number): void {
+export function runSplit(name: string, heap: ArrayBufferLike, params: ArrayLike<number>, count: number, acc: Float64Array, minCount: number, chunked = false): void {
   const k = kernels.get(name)
   if (k === undefined) throw new Error(`runSplit: unknown kernel ${name}`)
   acc.fill(0)
   const p = Float64Array.from(params)
   const two = mode !== 'off' && (mode === 'always' || count >= minCount) && count >= 2 && acc.length <= MAX_ACC && p.length <= PARAMS && heap instanceof SharedArrayBuffer
-  if (!two) return k.fn(heap, p, 0, count, acc)
+  const chunk = Math.ceil(count / CHUNKS)
+  const alone = () => {
+    if (!chunked) return k.fn(heap, p, 0, count, acc, 0)
+    for (let c = 0; c * chunk < count; c++) k.fn(heap, p, c * chunk, Math.min((c + 1) * chunk, count), acc, c)
+  }
+  if (!two) return alone()
   pool ??= startPool()
-  if (pool === undefined || poolBroken || Atomics.load(pool.ctrl, READY) !== 1) return k.fn(heap, p, 0, count, acc)
+  if (pool === undefined || poolBroken || Atomics.load(pool.ctrl, READY) !== 1) return alone()
   const { ctrl } = pool
   if (pool.heap !== heap) {
     pool.port.postMessage({ heap })
@@ -211,7 +219,6 @@ export function runSplit(name: string, heap: ArrayBufferLike, params: ArrayLike<
     pool.port.postMessage({ id: k.id, source: k.source })
     k.sent = true
   }
-  const chunk = Math.ceil(count / CHUNKS)
   pool.params.set(p)
   Atomics.store(ctrl, KERNEL, k.id)
   Atomics.store(ctrl, NEXT, 0)
@@ -221,7 +228,7 @@ export function runSplit(name: string, heap: ArrayBufferLike, params: ArrayLike<
   Atomics.store(ctrl, STATE, POSTED)
   Atomics.store(ctrl, SEQ, ++pool.seq)
   Atomics.notify(ctrl, SEQ)
-  for (let lo = Atomics.add(ctrl, NEXT, 1) * chunk; lo < count; lo = Atomics.add(ctrl, NEXT, 1) * chunk) k.fn(heap, p, lo, Math.min(lo + chunk, count), acc)
+  for (let c = Atomics.add(ctrl, NEXT, 1); c * chunk < count; c = Atomics.add(ctrl, NEXT, 1)) k.fn(heap, p, c * chunk, Math.min((c + 1) * chunk, count), acc, c)
   // Nothing left to claim: if the worker never picked the job up, withdraw it and skip the wait.
   if (Atomics.compareExchange(ctrl, STATE, POSTED, WITHDRAWN) === POSTED) return
   // A healthy worker finishes its last chunk soon; a long silence means it died.
@@ -232,7 +239,7 @@ export function runSplit(name: string, heap: ArrayBufferLike, params: ArrayLike<
     // Which chunks the worker finished is unknown: redo the whole job here, once and for all.
     poolBroken = true
     acc.fill(0)
-    k.fn(heap, p, 0, count, acc)
+    alone()
     return
   }
   for (let i = 0; i < acc.length; i++) acc[i]! += pool.acc[i]!

@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core'
 import type { OpAttrs } from '../../ir/ops.js'
-import { simdOn } from './simd/module.js'
+import { SLOTS, simdOn } from './simd/module.js'
 import { f32, registerHeapKernel, runHeapKernel } from './wasm-heap.js'
 
 const INVALID_COUNT = 'TypegradInvalidCountHeap'
@@ -17,7 +17,7 @@ registerHeapKernel(INVALID_COUNT, ['x'], (backend, [x], attrs) => {
   if (simd === undefined) throw new Error('invalidCount on the heap needs tfjs-backend-wasm')
   const out = backend.makeOutput([], 'float32')
   const len = x!.shape.reduce((a, b) => a * b, 1)
-  const counts = backend.makeOutput([2], 'int32')
+  const counts = backend.makeOutput([SLOTS], 'int32')
   const slots = backend.typedArrayFromHeap(counts) as Int32Array
   slots.fill(0)
   const classes = (attrs['classes'] as number | undefined) ?? 0

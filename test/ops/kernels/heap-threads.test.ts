@@ -1,9 +1,9 @@
 /**
  * The two-thread path of the heap kernels (heap-threads.ts) against the one-thread path: the SIMD
  * kernels on the threaded wasm heap (a shared WebAssembly.Memory), and the JS max-pool grad on a
- * SharedArrayBuffer standing in for it. Element outputs must match bitwise (each element is computed
- * by the same code); sums over rows are the sum of per-thread sums, so they may differ from the
- * sequential sum in the last bits (checked to 1e-5 relative).
+ * SharedArrayBuffer standing in for it. Everything must match bitwise: each element is computed by the
+ * same code, and the SIMD kernels keep partial sums per range (not per thread) and fold them in range
+ * order, so a training run is reproducible whichever thread did which range.
  */
 import * as tf from '@tensorflow/tfjs-core'
 import fc from 'fast-check'
@@ -26,9 +26,6 @@ const bothWays = (f: () => tf.Tensor[]): { one: number[][]; two: number[][] } =>
   return { one: run('off'), two: run('always') }
 }
 
-const expectSums = (two: number[], one: number[]): void =>
-  two.forEach((v, i) => expect(Math.abs(v - one[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(one[i]!))))
-
 describe('heap kernels on two threads', () => {
   beforeAll(async () => {
     const { threads } = await initWasm({ threads: 2 })
@@ -45,7 +42,7 @@ describe('heap kernels on two threads', () => {
   })
   afterAll(() => setHeapThreads('auto'))
 
-  it('SIMD pooled sigmoid grad and column sums: two threads equal one thread (bitwise elements, sums to 1e-5)', () => {
+  it('SIMD pooled sigmoid grad and column sums: two threads equal one thread bitwise, sums included', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 70 }), fc.constantFrom(1, 2, 4), fc.integer({ min: 1, max: 17 }), fc.integer({ min: 1, max: 2 ** 30 }), (n, k, c, seed) => {
         const shape: [number, number, number, number] = [n, 4 * k, 2 * k, c]
@@ -58,9 +55,7 @@ describe('heap kernels on two threads', () => {
             return [g.dx!, g.db, columnSums(y)]
           }),
         )
-        expect(two[0]).toEqual(one[0])
-        expectSums(two[1]!, one[1]!)
-        expectSums(two[2]!, one[2]!)
+        expect(two).toEqual(one)
       }),
       { numRuns: 25 },
     )

@@ -6,7 +6,7 @@
 import type * as tf from '@tensorflow/tfjs-core'
 import type { ConvGeometry } from '../conv-geometry.js'
 import { f32, registerHeapKernel, runHeapKernel, type WasmHeapBackend } from '../wasm-heap.js'
-import { type Simd, type SimdBackend, simdOn } from './module.js'
+import { SLOTS, type Simd, type SimdBackend, simdOn } from './module.js'
 
 /** y [N,H,W,C], dp [N,OH,OW,C] (attrs kernel [kH,kW], nhwc) -> dx [N,H,W,C] if nhwc, db [C]. */
 export const POOLED_SIGMOID_GRAD = 'TypegradPooledSigmoidGrad'
@@ -39,10 +39,10 @@ const scratch = (backend: WasmHeapBackend, size: number): { info: tf.TensorInfo;
   return { info, free: () => void (backend as unknown as SimdBackend).disposeData(info.dataId, true) }
 }
 
-/** Folds the two threads' row accumulators [2, stride] (first `row` floats of each, period c) into [c]. */
+/** Folds the slots' row accumulators [SLOTS, stride] (first `row` floats of each, period c) into [c], in slot order. */
 const foldRows = (acc: Float32Array, stride: number, row: number, c: number): Float64Array => {
   const out = new Float64Array(c)
-  for (let t = 0; t < 2; t++) for (let i = 0; i < row; i++) out[i % c] += acc[t * stride + i]!
+  for (let t = 0; t < SLOTS; t++) for (let i = 0; i < row; i++) out[i % c] += acc[t * stride + i]!
   return out
 }
 
@@ -57,7 +57,7 @@ registerHeapKernel(POOLED_SIGMOID_GRAD, ['y', 'dp'], (backend, [y, dp], attrs) =
   const dx = nhwc ? backend.makeOutput([n, h, w, c], 'float32') : undefined
   const db = backend.makeOutput([c], 'float32')
   const row = w * c
-  const acc = scratch(backend, 4 * row)
+  const acc = scratch(backend, SLOTS * 2 * row)
   const args = [simd.ptr(y), simd.ptr(dp), dx ? simd.ptr(dx) : 0, simd.ptr(acc.info), h, w, c, oh, ow, kH, kW, 1 / (kH * kW)]
   simd.run('sigmoidGradRows', n * h, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, row)))
   f32(backend, db).set(foldRows(f32(backend, acc.info), 2 * row, row, c))
@@ -71,7 +71,7 @@ registerHeapKernel(SIGMOID_GRAD_BIAS, ['y', 'dy'], (backend, [y, dy]) => {
   const simd = simdOf(backend)
   const dz = backend.makeOutput([...y.shape], 'float32')
   const db = backend.makeOutput([f], 'float32')
-  const acc = scratch(backend, 4 * f)
+  const acc = scratch(backend, SLOTS * 2 * f)
   simd.run('sigmoidGradRows', rows, [simd.ptr(y), simd.ptr(dy), simd.ptr(dz), simd.ptr(acc.info), 1, 1, f, 1, 1, 1, 1, 1], Math.ceil(SPLIT_MIN_ELEMENTS / f))
   f32(backend, db).set(foldRows(f32(backend, acc.info), 2 * f, f, f))
   acc.free()
@@ -83,7 +83,7 @@ registerHeapKernel(COLUMN_SUMS, ['x'], (backend, [x]) => {
   const rows = size(x.shape) / f
   const simd = simdOf(backend)
   const out = backend.makeOutput([f], 'float32')
-  const acc = scratch(backend, 2 * f)
+  const acc = scratch(backend, SLOTS * f)
   simd.run('columnSums', rows, [simd.ptr(x), simd.ptr(acc.info), f], Math.ceil(SPLIT_MIN_ELEMENTS / f))
   f32(backend, out).set(foldRows(f32(backend, acc.info), f, f, f))
   acc.free()
@@ -98,7 +98,7 @@ registerHeapKernel(CONV2D_FILTER_GRAD, ['xp', 'dy'], (backend, [xp, dy], attrs) 
   const [, oh, ow] = dy.shape as [number, number, number, number]
   const simd = simdOf(backend)
   const dw = backend.makeOutput([kh, kw, ci, co], 'float32')
-  const acc = scratch(backend, 80)
+  const acc = scratch(backend, SLOTS * 40)
   const items = kh * Math.ceil(kw / 5) * ci * Math.ceil(co / 8)
   const work = n * oh * ow * kw * Math.min(co, 8)
   const args = [simd.ptr(xp), simd.ptr(dy), simd.ptr(dw), simd.ptr(acc.info), n, hp, wp, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl]

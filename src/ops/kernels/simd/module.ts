@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type * as tf from '@tensorflow/tfjs-core'
-import { registerSimdSplitKernel, runSplit, type SharedSimd } from '../heap-threads.js'
+import { CHUNKS, registerSimdSplitKernel, runSplit, type SharedSimd } from '../heap-threads.js'
 import type { WasmHeapBackend } from '../wasm-heap.js'
 
 /** The parts of tfjs-backend-wasm's BackendWasm the SIMD kernels need beyond {@link WasmHeapBackend}. */
@@ -20,7 +20,7 @@ export interface SimdBackend extends WasmHeapBackend {
   disposeData(dataId: object, force?: boolean): boolean
 }
 
-/** Exports of kernels.wasm: `(lo, hi, thread, ...args)`, pointers are byte offsets (assembly/kernels.ts). */
+/** Exports of kernels.wasm: `(lo, hi, slot, ...args)`, pointers are byte offsets (assembly/kernels.ts). */
 const EXPORTS = ['sigmoidGradRows', 'columnSums', 'conv2dFilterGrad', 'padRows', 'countInvalid', 'conv2dInputGrad'] as const
 /** One SIMD kernel's name. */
 export type SimdKernelName = (typeof EXPORTS)[number]
@@ -32,11 +32,15 @@ export interface Simd {
   /** Byte offset of a tensor's data in the heap. */
   readonly ptr: (t: tf.TensorInfo) => number
   /**
-   * Runs items [0, count) of kernel `name` with `args`, over two threads when the memory is shared and
-   * count >= minCount.
+   * Runs items [0, count) of kernel `name` with `args` as up to {@link SLOTS} ranges in slot order, over two
+   * threads when the memory is shared and count >= minCount (the same ranges either way: per-slot partial
+   * sums make the result independent of the thread count).
    */
   readonly run: (name: SimdKernelName, count: number, args: readonly number[], minCount: number) => void
 }
+
+/** The most ranges (and so scratch slots for partial sums) one call is cut into. */
+export const SLOTS = CHUNKS
 
 const instances = new WeakMap<WebAssembly.Memory, Simd>()
 const modules = new Map<boolean, WebAssembly.Module>()
@@ -76,8 +80,9 @@ export function simdOn(backend: WasmHeapBackend): Simd | undefined {
       },
       run: (name, count, args, minCount) => {
         if (count <= 0) return
-        if (shared) runSplit(`simd:${name}`, memory.buffer, args, count, noAcc, minCount)
-        else exports[name]!(0, count, 0, ...args)
+        if (shared) return runSplit(`simd:${name}`, memory.buffer, args, count, noAcc, minCount, true)
+        const chunk = Math.ceil(count / SLOTS)
+        for (let c = 0; c * chunk < count; c++) exports[name]!(c * chunk, Math.min((c + 1) * chunk, count), c, ...args)
       },
     }
     instances.set(memory, simd)

@@ -1,8 +1,9 @@
 // SIMD128 kernels over tfjs-backend-wasm's heap (AssemblyScript; built by scripts/build-kernels.mjs).
 // Every pointer is a byte offset into the imported (shared) memory; every tensor is float32, row-major.
-// Every exported kernel is `(lo, hi, thread, ...args)`: it does work items [lo, hi) of a call that two
-// threads split (heap-threads.ts); `thread` (0 or 1) picks the thread-private rows of the scratch
-// buffer where partial sums go, which the caller then reduces. No static data, no allocation:
+// Every exported kernel is `(lo, hi, slot, ...args)`: it does work items [lo, hi), one of the up to 16
+// ranges a call is cut into (two threads claim them, heap-threads.ts); `slot` is the range's index and
+// picks the rows of the scratch buffer where its partial sums go, which the caller reduces in slot
+// order: the result is bitwise the same on one thread or two. No static data, no allocation:
 // the module must not write anywhere but the pointers it is given.
 
 // ---- sigmoid backward, optionally through a non-overlapping k x k average pool, plus bias sums ----
@@ -10,15 +11,15 @@
 /**
  * Image rows [r0, r1) of y [N*H, W, C]: dx = up(dp) * y * (1 - y), where up(dp) repeats dp
  * [N, OH, OW, C] over kH x kW tiles, times `scale` (kH = kW = 1 and scale = 1: plain sigmoidGrad with
- * dy = dp, any [R, W*C]). Scratch per thread: [2, W*C], row 0 += each dx row (the caller folds it into
+ * dy = dp, any [R, W*C]). Scratch per slot: [2, W*C], row 0 += each dx row (the caller folds it into
  * the bias sums), row 1 holds the upsampled dp row. `dx` = 0 skips writing dx.
  */
 export function sigmoidGradRows(
-  r0: i32, r1: i32, thread: i32,
+  r0: i32, r1: i32, slot: i32,
   y: usize, dp: usize, dx: usize, scratch: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kH: i32, kW: i32, scale: f32,
 ): void {
   const row = w * c
-  const rowAcc = scratch + (<usize>(thread * 2 * row) << 2)
+  const rowAcc = scratch + (<usize>(slot * 2 * row) << 2)
   const tmp = rowAcc + (<usize>row << 2)
   const pooled = kH != 1 || kW != 1
   const one = f32x4.splat(1.0)
@@ -57,9 +58,9 @@ export function sigmoidGradRows(
   }
 }
 
-/** Rows [r0, r1) of x [R, F]: scratch row `thread` of [2, F] += each row (sums over every axis but the last). */
-export function columnSums(r0: i32, r1: i32, thread: i32, x: usize, scratch: usize, f: i32): void {
-  const rowAcc = scratch + (<usize>(thread * f) << 2)
+/** Rows [r0, r1) of x [R, F]: scratch row `slot` of [16, F] += each row (sums over every axis but the last). */
+export function columnSums(r0: i32, r1: i32, slot: i32, x: usize, scratch: usize, f: i32): void {
+  const rowAcc = scratch + (<usize>(slot * f) << 2)
   for (let r = r0; r < r1; r++) {
     const xr = x + (<usize>(r * f) << 2)
     let i = 0
@@ -82,18 +83,18 @@ export function columnSums(r0: i32, r1: i32, thread: i32, x: usize, scratch: usi
  * an item is one kernel row, up to 5 taps of it, one input channel and up to 8 output channels, so its
  * 5 x 2 accumulators stay in registers; items write disjoint parts of dW, so threads need no reduction.
  * dW[kh,kw,ci,co] = sum over n, oh, ow of xp[n, oh*sh + kh*dh, ow*sw + kw*dw, ci] * dy[n, oh, ow, co].
- * Scratch per thread: 40 floats (the per-image partial sums flush there, which keeps float32 error low).
+ * Scratch per slot: 40 floats (the per-image partial sums flush there, which keeps float32 error low).
  * Channel tails read whole vectors past the last output channel (the caller keeps 16 bytes readable
  * after dy) and drop those lanes.
  */
 export function conv2dFilterGrad(
-  lo: i32, hi: i32, thread: i32, xp: usize, dy: usize, dw: usize, scratch: usize,
+  lo: i32, hi: i32, slot: i32, xp: usize, dy: usize, dw: usize, scratch: usize,
   n: i32, hp: i32, wp: i32, ci: i32, oh: i32, ow: i32, co: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dwl: i32,
 ): void {
   const kwBlocks = (kw + 4) / 5
   const coBlocks = (co + 7) >> 3
-  const acc = scratch + (<usize>(thread * 40) << 2)
+  const acc = scratch + (<usize>(slot * 40) << 2)
   for (let item = lo; item < hi; item++) {
     const cob = item % coBlocks
     let rest = item / coBlocks
@@ -199,7 +200,7 @@ export function conv2dFilterGrad(
  * Rows [r0, r1) of xp [N*HP, WP, C] = x [N, H, W, C] placed at (top, left), zeros around it (the
  * filter-gradient kernel's input: tfjs-wasm's pad is a scalar loop, ~20x slower than this copy).
  */
-export function padRows(r0: i32, r1: i32, thread: i32, x: usize, xp: usize, h: i32, w: i32, c: i32, hp: i32, wp: i32, top: i32, left: i32): void {
+export function padRows(r0: i32, r1: i32, slot: i32, x: usize, xp: usize, h: i32, w: i32, c: i32, hp: i32, wp: i32, top: i32, left: i32): void {
   const z = f32x4.splat(0)
   const rowBytes = wp * c * 4
   for (let r = r0; r < r1; r++) {
@@ -254,11 +255,11 @@ export function padRows(r0: i32, r1: i32, thread: i32, x: usize, xp: usize, h: i
 const BLOCK = 4096
 
 /**
- * Blocks [lo, hi) of BLOCK elements of x [len]: scratch (i32) slot `thread` += how many are not finite
+ * Blocks [lo, hi) of BLOCK elements of x [len]: scratch (i32) slot `slot` += how many are not finite
  * (exponent bits all ones: inf or NaN) when `classes` is 0, else how many are not an integer class in
  * [0, classes) (x float32 when `isFloat`, else int32).
  */
-export function countInvalid(lo: i32, hi: i32, thread: i32, x: usize, scratch: usize, len: i32, classes: i32, isFloat: i32): void {
+export function countInvalid(lo: i32, hi: i32, slot: i32, x: usize, scratch: usize, len: i32, classes: i32, isFloat: i32): void {
   let bad = i32x4.splat(0)
   let tail = 0
   const expMask = i32x4.splat(0x7f800000)
@@ -290,8 +291,8 @@ export function countInvalid(lo: i32, hi: i32, thread: i32, x: usize, scratch: u
       }
     }
   }
-  const slot = scratch + (<usize>thread << 2)
-  store<i32>(slot, load<i32>(slot) + i32x4.extract_lane(bad, 0) + i32x4.extract_lane(bad, 1) + i32x4.extract_lane(bad, 2) + i32x4.extract_lane(bad, 3) + tail)
+  const out = scratch + (<usize>slot << 2)
+  store<i32>(out, load<i32>(out) + i32x4.extract_lane(bad, 0) + i32x4.extract_lane(bad, 1) + i32x4.extract_lane(bad, 2) + i32x4.extract_lane(bad, 3) + tail)
 }
 
 // ---- conv2d input gradient ----
@@ -311,7 +312,7 @@ export function countInvalid(lo: i32, hi: i32, thread: i32, x: usize, scratch: u
  * Register tile: 4 output positions x 8 input channels, summed over Co before touching dx.
  */
 export function conv2dInputGrad(
-  lo: i32, hi: i32, thread: i32, dy: usize, wt8: usize, dx: usize,
+  lo: i32, hi: i32, slot: i32, dy: usize, wt8: usize, dx: usize,
   h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dwl: i32, top: i32, left: i32,
 ): void {
   const ci8 = (ci + 7) & ~7
