@@ -21,7 +21,7 @@ export interface SimdBackend extends WasmHeapBackend {
 }
 
 /** Exports of kernels.wasm: `(lo, hi, thread, ...args)`, pointers are byte offsets (assembly/kernels.ts). */
-const EXPORTS = ['sigmoidGradRows', 'columnSums', 'conv2dFilterGrad', 'padRows', 'conv2dForward', 'countInvalid', 'conv2dInputGrad'] as const
+const EXPORTS = ['sigmoidGradRows', 'columnSums', 'conv2dFilterGrad', 'padRows', 'conv2dForward', 'countInvalid', 'conv2dInputGrad', 'channelMoments', 'channelAffine', 'relu', 'reluGrad', 'maxPoolGrad'] as const
 /** One SIMD kernel's name. */
 export type SimdKernelName = (typeof EXPORTS)[number]
 

@@ -510,3 +510,6 @@ export function conv2dInputGrad(
   addInto(p, lo, min(valid, 4))
   if (valid > 4) addInto(p + 16, hi, valid - 4)
 }
+export * from './norm'
+export * from './relu'
+export * from './pool'
