@@ -1,11 +1,11 @@
 /**
  * relu (S -> S) and its gradient primitive reluGrad(y, dy) = dy where y > 0, from the saved output.
- * On wasm, reluGrad runs as one pass over the wasm heap (src/ops/kernels/relu-grad-heap.ts).
+ * On wasm, float32 relu and reluGrad run as SIMD passes over the wasm heap (src/ops/kernels/relu-grad-heap.ts).
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { mk } from '../ir/node.js'
 import type { None } from '../ir/ops.js'
-import { reluGradHeap } from './kernels/relu-grad-heap.js'
+import { reluGradHeap, reluHeap } from './kernels/relu-grad-heap.js'
 import { activationGradOp, unaryOp } from './shared/elementwise.js'
 import type { OpFamily } from './shared/impl.js'
 import { onnxOp } from './shared/onnx.js'
@@ -34,6 +34,7 @@ export const reluOps = {
       simplify: noSimplify,
       onnx: onnxOp('Relu'),
     }),
+    lower: { default: ([x]) => tf.relu(x!), wasm: ([x]) => (x!.dtype === 'float32' ? reluHeap(x!) : tf.relu(x!)) },
     fusion: { role: 'activation', activation: 'relu' },
   },
   reluGrad: {

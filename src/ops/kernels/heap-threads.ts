@@ -1,41 +1,38 @@
 /**
- * A second thread for the plain-JS heap kernels: one persistent `worker_threads` worker that
- * shares the wasm heap (a SharedArrayBuffer in tfjs-wasm's threaded build) and runs half of a
- * kernel's range while the main thread runs the other half.
+ * A second thread for the SIMD kernels (src/ops/kernels/simd): one persistent `worker_threads` worker
+ * with its own instance of the kernel module on the same shared memory (tfjs-wasm's threaded build), so
+ * a call's work is split between the main thread and the worker.
  *
- * Why: the heap kernels are single-threaded JS (~5-10 ns/element) while XNNPACK's pool thread
- * idles between ops, so on a 2-core box splitting the big loops nearly halves them.
- * How: kernels are plain, self-contained functions `(heap, params, lo, hi, acc)`; their source
- * (`Function#toString`, types already stripped by the TS loader/compiler) is shipped to the
- * worker once. Per call the main thread fills a shared param block, bumps a sequence number and
- * `Atomics.notify`s; both threads then claim chunks from a shared counter (`Atomics.add`), and
- * the main thread waits for the worker's last chunk (or withdraws the job if the worker has not
- * woken yet), so other load on the second core degrades gracefully to one thread. New heap buffers (after memory growth) and kernel sources go over a MessagePort
- * that the worker drains synchronously (`receiveMessageOnPort`) before each job.
- * Fallback to one thread: no SAB, the worker not (yet) ready or failed, or small ranges.
+ * Why: the kernels would otherwise run on one core while XNNPACK's pool thread idles between ops; on a
+ * 2-core box splitting them nearly halves them.
+ * How: a call is cut into up to {@link CHUNKS} ranges of work items. The main thread fills a shared
+ * param block, bumps a sequence number and `Atomics.notify`s; both threads then claim ranges from a
+ * shared counter (`Atomics.add`), and the main thread waits for the worker's last range (or withdraws
+ * the job if the worker has not woken yet), so other load on the second core degrades gracefully to one
+ * thread. A kernel gets the index of its range, which picks the scratch slot of its partial sums (written
+ * afresh by each range, so a range can be rerun): the caller folds them in range order, so the result is bitwise the same whichever thread ran which range,
+ * and on one thread (which runs the same ranges in order). The module, its memory and the kernel names
+ * go over a MessagePort that the worker drains synchronously (`receiveMessageOnPort`) before each job.
+ * Fallback to one thread: no shared memory, the worker not (yet) ready or failed, or small jobs.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 
-/**
- * A splittable kernel body: processes items [lo, hi) of the job described by `params`, views
- * taken on `heap`, accumulating partial sums (if any) into `acc` (zeroed by the caller).
- * Must be self-contained (no free variables besides globals and `helpers`): its source runs in
- * the worker.
- */
-export type SplitKernel = (heap: ArrayBufferLike, params: Float64Array, lo: number, hi: number, acc: Float64Array, chunk: number) => void
+/** A SIMD module instantiated on the shared wasm heap: the worker instantiates its own on the same memory. */
+export interface SharedSimd {
+  readonly module: WebAssembly.Module
+  readonly memory: WebAssembly.Memory
+  readonly exports: Record<string, (...args: number[]) => void>
+}
 
 interface KernelEntry {
   readonly id: number
-  readonly fn: SplitKernel
-  readonly source: string
-  /** For SIMD kernels: the module instance they call (the worker instantiates its own). */
-  readonly simd?: SharedSimd
+  readonly run: (...args: number[]) => void
+  readonly exportName: string
+  readonly simd: SharedSimd
   sent: boolean
 }
 
 const PARAMS = 64
-/** Largest partial-sum vector the worker can return (longer ones run on one thread). */
-export const MAX_ACC = 4096
 /** Control block slots. */
 const SEQ = 0
 const STATE = 1
@@ -44,14 +41,14 @@ const KERNEL = 3
 const NEXT = 4
 const COUNT = 5
 const CHUNK = 6
-const ACC_LEN = 7
+const ARGS = 7
 const FAILED = 8
 /** Job states: posted by main, claimed by the worker, withdrawn by main (worker never came), done. */
 const POSTED = 1
 const RUNNING = 2
 const WITHDRAWN = 3
 const DONE = 4
-/** Chunks per job: small enough that a late or descheduled worker costs main at most one chunk. */
+/** Ranges per job: small enough that a late or descheduled worker costs main at most one range. */
 export const CHUNKS = 16
 
 const kernels = new Map<string, KernelEntry>()
@@ -65,19 +62,16 @@ interface Pool {
   readonly port: MessagePort
   readonly ctrl: Int32Array
   readonly params: Float64Array
-  readonly acc: Float64Array
-  heap: ArrayBufferLike | undefined
-  /** The SIMD module instance the worker has (one per memory). */
-  simd: WebAssembly.Memory | undefined
+  /** The memory whose module instance the worker has. */
+  memory: WebAssembly.Memory | undefined
   seq: number
 }
 
-/** Worker body (plain JS, run with `eval: true`): claims chunks of each posted job. */
+/** Worker body (plain JS, run with `eval: true`): claims ranges of each posted job. */
 const workerSource = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
-const { ctrl, params, acc, port } = workerData
-const fns = []
-let heap
+const { ctrl, params, port } = workerData
+const names = []
 let simd
 let seen = 0
 Atomics.store(ctrl, ${READY}, 1)
@@ -86,17 +80,16 @@ for (;;) {
   seen = Atomics.load(ctrl, ${SEQ})
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
     const msg = m.message
-    if (msg.heap) heap = msg.heap
     if (msg.simd) simd = new WebAssembly.Instance(msg.simd.module, { env: { memory: msg.simd.memory } }).exports
-    if (msg.source) fns[msg.id] = (0, eval)('(' + msg.source + ')')
+    if (msg.kernel) names[msg.kernel.id] = msg.kernel.exportName
   }
   if (Atomics.compareExchange(ctrl, ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue
   try {
-    acc.fill(0, 0, Atomics.load(ctrl, ${ACC_LEN}))
-    const fn = fns[Atomics.load(ctrl, ${KERNEL})]
+    const run = simd[names[Atomics.load(ctrl, ${KERNEL})]]
     const count = Atomics.load(ctrl, ${COUNT}), chunk = Atomics.load(ctrl, ${CHUNK})
+    const args = Array.from(params.subarray(0, Atomics.load(ctrl, ${ARGS})))
     for (let c = Atomics.add(ctrl, ${NEXT}, 1); c * chunk < count; c = Atomics.add(ctrl, ${NEXT}, 1))
-      fn(heap, params, c * chunk, Math.min((c + 1) * chunk, count), acc, c)
+      run(c * chunk, Math.min((c + 1) * chunk, count), c, ...args)
   } catch (e) {
     Atomics.store(ctrl, ${FAILED}, 1)
   }
@@ -106,40 +99,16 @@ for (;;) {
 `
 
 /**
- * Registers a splittable kernel under `name` (idempotent). `helpers` are further
- * self-contained functions the body calls; their sources are bundled with it.
- * @example registerSplitKernel('sum', (heap, p, lo, hi, acc) => { ... })
- */
-export function registerSplitKernel(name: string, fn: SplitKernel, helpers: readonly ((...a: never[]) => unknown)[] = []): void {
-  if (kernels.has(name)) return
-  const source = `(() => { ${helpers.map((h) => h.toString()).join('\n')}\n return ${fn.toString()} })()`
-  kernels.set(name, { id: nextId++, fn, source, sent: false })
-}
-
-/** A SIMD module instantiated on the shared wasm heap (src/ops/kernels/simd): the worker gets its own instance. */
-export interface SharedSimd {
-  readonly module: WebAssembly.Module
-  readonly memory: WebAssembly.Memory
-  readonly exports: Record<string, (...args: number[]) => void>
-}
-
-let simdModule: SharedSimd | undefined
-
-/**
- * Registers export `exportName` of `simd` as splittable kernel `name` (idempotent). The export's
- * signature is `(lo, hi, chunk, ...params)`: `chunk` is the index of the range (see {@link runSplit}'s `chunked`), the
- * slot of the scratch where its partial sums go.
- * @example registerSimdSplitKernel('conv2dFilterGrad', simd, 'conv2dFilterGrad')
+ * Registers export `exportName` of `simd` as splittable kernel `name` (idempotent per module). The
+ * export's signature is `(lo, hi, range, ...params)`: items [lo, hi), the range's index (0 ..
+ * {@link CHUNKS} - 1), then the call's params.
+ * @example registerSimdSplitKernel('simd:columnSums', simd, 'columnSums')
  */
 export function registerSimdSplitKernel(name: string, simd: SharedSimd, exportName: string): void {
   if (kernels.get(name)?.simd === simd) return
-  simdModule = simd
-  const f = simd.exports[exportName]
-  if (f === undefined) throw new Error(`registerSimdSplitKernel: the SIMD module has no export ${exportName}`)
-  // p holds the call's params; the export ignores the trailing unused slots
-  const fn: SplitKernel = (_heap, p, lo, hi, _acc, chunk) => f(lo, hi, chunk, ...p)
-  const source = `(_heap, p, lo, hi, _acc, chunk) => simd.${exportName}(lo, hi, chunk, ...p)`
-  kernels.set(name, { id: nextId++, fn, source, simd, sent: false })
+  const run = simd.exports[exportName]
+  if (run === undefined) throw new Error(`registerSimdSplitKernel: the SIMD module has no export ${exportName}`)
+  kernels.set(name, { id: nextId++, run, exportName, simd, sent: false })
 }
 
 /** 'off': one thread; 'auto': two for big jobs; 'always': two whenever possible (tests). */
@@ -163,9 +132,8 @@ function startPool(): Pool | undefined {
   try {
     const ctrl = new Int32Array(new SharedArrayBuffer(16 * 4))
     const params = new Float64Array(new SharedArrayBuffer(PARAMS * 8))
-    const acc = new Float64Array(new SharedArrayBuffer(MAX_ACC * 8))
     const { port1, port2 } = new MessageChannel()
-    const worker = new Worker(workerSource, { eval: true, workerData: { ctrl, params, acc, port: port2 }, transferList: [port2] })
+    const worker = new Worker(workerSource, { eval: true, workerData: { ctrl, params, port: port2 }, transferList: [port2] })
     worker.unref()
     port1.unref()
     worker.on('error', () => {
@@ -174,7 +142,7 @@ function startPool(): Pool | undefined {
     worker.on('exit', () => {
       poolBroken = true
     })
-    return { worker, port: port1, ctrl, params, acc, heap: undefined, simd: undefined, seq: 0 }
+    return { worker, port: port1, ctrl, params, memory: undefined, seq: 0 }
   } catch {
     poolBroken = true
     return undefined
@@ -182,65 +150,53 @@ function startPool(): Pool | undefined {
 }
 
 /**
- * Runs kernel `name` over items [0, count) of `params`, on two threads when possible: both
- * threads claim chunks of ~count/16 items from a shared counter, so a worker that wakes late (or
- * is descheduled by other load) costs the main thread at most one chunk of waiting. Partial sums
- * land in `acc` (zeroed here): with two threads it is the sum of each thread's sums over its
- * chunks, so the last bits may differ from a one-thread run (summation order, which also depends
- * on the chunk interleaving). `minCount`: below it, one thread. `chunked`: one thread also runs the job
- * as the same {@link CHUNKS} ranges, in order, so a kernel that keeps partial sums per chunk (its last
- * argument) gives bitwise the same result on one thread or two.
- * @example runSplit('pooledSigmoid', heap, params, n, acc, 4)
+ * Runs kernel `name` over items [0, count) with `params`, cut into up to {@link CHUNKS} ranges: on two
+ * threads when possible (both claim ranges from a shared counter, so a worker that wakes late or is
+ * descheduled by other load costs the main thread at most one range of waiting), else on the main
+ * thread in range order. `minCount`: below it, one thread.
+ * @example runSplit('simd:columnSums', [x, scratch, f], rows, 64)
  */
-export function runSplit(name: string, heap: ArrayBufferLike, params: ArrayLike<number>, count: number, acc: Float64Array, minCount: number, chunked = false): void {
+export function runSplit(name: string, params: readonly number[], count: number, minCount: number): void {
   const k = kernels.get(name)
   if (k === undefined) throw new Error(`runSplit: unknown kernel ${name}`)
-  acc.fill(0)
-  const p = Float64Array.from(params)
-  const two = mode !== 'off' && (mode === 'always' || count >= minCount) && count >= 2 && acc.length <= MAX_ACC && p.length <= PARAMS && heap instanceof SharedArrayBuffer
+  if (count <= 0) return
   const chunk = Math.ceil(count / CHUNKS)
   const alone = () => {
-    if (!chunked) return k.fn(heap, p, 0, count, acc, 0)
-    for (let c = 0; c * chunk < count; c++) k.fn(heap, p, c * chunk, Math.min((c + 1) * chunk, count), acc, c)
+    for (let c = 0; c * chunk < count; c++) k.run(c * chunk, Math.min((c + 1) * chunk, count), c, ...params)
   }
+  const two = mode !== 'off' && (mode === 'always' || count >= minCount) && count >= 2 && params.length <= PARAMS
   if (!two) return alone()
   pool ??= startPool()
   if (pool === undefined || poolBroken || Atomics.load(pool.ctrl, READY) !== 1) return alone()
   const { ctrl } = pool
-  if (pool.heap !== heap) {
-    pool.port.postMessage({ heap })
-    pool.heap = heap
-  }
-  if (simdModule !== undefined && pool.simd !== simdModule.memory) {
-    pool.port.postMessage({ simd: { module: simdModule.module, memory: simdModule.memory } })
-    pool.simd = simdModule.memory
+  if (pool.memory !== k.simd.memory) {
+    pool.port.postMessage({ simd: { module: k.simd.module, memory: k.simd.memory } })
+    pool.memory = k.simd.memory
   }
   if (!k.sent) {
-    pool.port.postMessage({ id: k.id, source: k.source })
+    pool.port.postMessage({ kernel: { id: k.id, exportName: k.exportName } })
     k.sent = true
   }
-  pool.params.set(p)
+  pool.params.set(params)
   Atomics.store(ctrl, KERNEL, k.id)
   Atomics.store(ctrl, NEXT, 0)
   Atomics.store(ctrl, COUNT, count)
   Atomics.store(ctrl, CHUNK, chunk)
-  Atomics.store(ctrl, ACC_LEN, acc.length)
+  Atomics.store(ctrl, ARGS, params.length)
   Atomics.store(ctrl, STATE, POSTED)
   Atomics.store(ctrl, SEQ, ++pool.seq)
   Atomics.notify(ctrl, SEQ)
-  for (let c = Atomics.add(ctrl, NEXT, 1); c * chunk < count; c = Atomics.add(ctrl, NEXT, 1)) k.fn(heap, p, c * chunk, Math.min((c + 1) * chunk, count), acc, c)
+  for (let c = Atomics.add(ctrl, NEXT, 1); c * chunk < count; c = Atomics.add(ctrl, NEXT, 1)) k.run(c * chunk, Math.min((c + 1) * chunk, count), c, ...params)
   // Nothing left to claim: if the worker never picked the job up, withdraw it and skip the wait.
   if (Atomics.compareExchange(ctrl, STATE, POSTED, WITHDRAWN) === POSTED) return
-  // A healthy worker finishes its last chunk soon; a long silence means it died.
+  // A healthy worker finishes its last range soon; a long silence means it died.
   while (Atomics.load(ctrl, STATE) === RUNNING) {
     if (Atomics.wait(ctrl, STATE, RUNNING, 10_000) === 'timed-out' && Atomics.load(ctrl, STATE) === RUNNING) break
   }
   if (Atomics.load(ctrl, STATE) !== DONE || Atomics.load(ctrl, FAILED) === 1) {
-    // Which chunks the worker finished is unknown: redo the whole job here, once and for all.
+    // Which ranges the worker finished is unknown: redo them all here, once and for all (kernels write
+    // their outputs and per-range sums afresh, so a rerun range gives the same bits).
     poolBroken = true
-    acc.fill(0)
     alone()
-    return
   }
-  for (let i = 0; i < acc.length; i++) acc[i]! += pool.acc[i]!
 }

@@ -1,21 +1,17 @@
 /**
- * dy where y > 0 in one pass on tfjs-backend-wasm's heap (tfjs-wasm runs step and mul as two
- * single-threaded passes plus a temporary).
+ * relu and its gradient as SIMD passes on tfjs-backend-wasm's heap, split over two threads for big
+ * tensors (simd/norm-kernels.ts, assembly/relu.ts): tfjs-wasm's Relu is single-threaded, and it runs
+ * reluGrad's step and mul as two single-threaded passes plus a temporary.
  */
-import * as tf from '@tensorflow/tfjs-core'
-import { f32, registerHeapKernel, runHeapKernel } from './wasm-heap.js'
+import type * as tf from '@tensorflow/tfjs-core'
+import { RELU, RELU_GRAD } from './simd/norm-kernels.js'
+import { runHeapKernel } from './wasm-heap.js'
 
-const RELU_GRAD = 'TypegradReluGradHeap'
-
-registerHeapKernel(RELU_GRAD, ['y', 'dy'], (backend, [y, dy]) => {
-  const dx = backend.makeOutput([...dy.shape], 'float32')
-  const ys = f32(backend, y)
-  const dys = f32(backend, dy)
-  const out = f32(backend, dx)
-  // a multiply instead of a branch: y's sign is unpredictable, and mispredictions cost ~3x here
-  for (let i = 0; i < out.length; i++) out[i] = dys[i]! * +(ys[i]! > 0)
-  return [dx]
-})
+/**
+ * max(x, 0) of a float32 tensor.
+ * @example reluHeap(x) // like x
+ */
+export const reluHeap = (x: tf.Tensor): tf.Tensor => runHeapKernel(RELU, { x }, {})[0]!
 
 /**
  * dL/dx of relu from its output y and dy (same shape, float32).

@@ -1,16 +1,17 @@
 /**
  * The two-thread path of the heap kernels (heap-threads.ts) against the one-thread path: the SIMD
- * kernels on the threaded wasm heap (a shared WebAssembly.Memory), and the JS max-pool grad on a
- * SharedArrayBuffer standing in for it. Everything must match bitwise: each element is computed by the
- * same code, and the SIMD kernels keep partial sums per range (not per thread) and fold them in range
- * order, so a training run is reproducible whichever thread did which range.
+ * kernels on the threaded wasm heap (a shared WebAssembly.Memory). Everything must match bitwise: each
+ * element is computed by the same code, and the kernels keep partial sums per range or work item (not per
+ * thread) and fold them in order, so a training run is reproducible whichever thread did which range.
  */
 import * as tf from '@tensorflow/tfjs-core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { heapThreadsActive, setHeapThreads } from '../../../src/ops/kernels/heap-threads.js'
 import { columnSums, conv2dFilterGrad, conv2dInputGrad, pooledSigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
-import { maxPoolGradViews } from '../../../src/ops/kernels/max-pool2d-grad-heap.js'
+import { batchNormGradHeap, batchNormHeap, channelStatHeap } from '../../../src/ops/kernels/batch-norm-heap.js'
+import { maxPool2dGradHeap } from '../../../src/ops/kernels/max-pool2d-grad-heap.js'
+import { reluGradHeap, reluHeap } from '../../../src/ops/kernels/relu-grad-heap.js'
 import { initWasm } from '../../../src/runtime/backends/wasm.js'
 import { seeded } from './support.js'
 
@@ -79,36 +80,56 @@ describe('heap kernels on two threads', () => {
     )
   })
 
-  it('max-pool grad: two threads equal one thread bitwise (overlapping, padded, tied windows)', () => {
+  it('SIMD max-pool grad, relu and reluGrad: two threads equal one thread bitwise (overlapping, padded, tied windows)', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 2, max: 40 }),
         fc.integer({ min: 3, max: 9 }),
-        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 20 }),
         fc.constantFrom(1, 2, 3),
         fc.constantFrom(1, 2),
         fc.integer({ min: 0, max: 1 }),
         fc.integer({ min: 1, max: 2 ** 30 }),
         (n, hw, c, k, s, pad, seed) => {
-          const oh = Math.floor((hw + 2 * pad - k) / s) + 1
+          const p = Math.min(pad, k - 1)
+          const oh = Math.floor((hw + 2 * p - k) / s) + 1
           const size = n * hw * hw * c
-          const dySize = n * oh * oh * c
-          const runOnce = (two: boolean): number[] => {
-            const heap = new SharedArrayBuffer(4 * (2 * size + dySize))
-            const xs = new Float32Array(heap, 0, size)
-            xs.set(seeded(seed, size, true))
-            const dys = new Float32Array(heap, 4 * size, dySize)
-            dys.set(seeded(seed + 1, dySize))
-            const out = new Float32Array(heap, 4 * (size + dySize), size)
-            out.fill(Number.NaN)
-            setHeapThreads(two ? 'always' : 'off')
-            maxPoolGradViews(xs, dys, out, [n, hw, hw, c], [oh, oh], [k, k], [s, s], [pad, pad])
-            return Array.from(out)
-          }
-          expect(runOnce(true)).toEqual(runOnce(false))
+          const { one, two } = bothWays(() =>
+            tf.tidy(() => {
+              const x = tf.tensor4d(seeded(seed, size, true), [n, hw, hw, c])
+              const dy = tf.tensor4d(seeded(seed + 1, n * oh * oh * c), [n, oh, oh, c])
+              const dx = tf.tensor4d(seeded(seed + 2, size), [n, hw, hw, c])
+              return [maxPool2dGradHeap(dy, x, [k, k], [s, s], [p, p, p, p]), reluHeap(x), reluGradHeap(x, dx)]
+            }),
+          )
+          expect(two).toEqual(one)
         },
       ),
       { numRuns: 30 },
+    )
+  })
+
+  it('SIMD batch norm: two threads equal one thread bitwise (each work item sums into its own slot, folded in order)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 64 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 2 ** 30 }), (n, hw, c, seed) => {
+        const size = n * hw * hw * c
+        const { one, two } = bothWays(() =>
+          tf.tidy(() => {
+            const x = tf.tensor4d(seeded(seed, size), [n, hw, hw, c])
+            const dy = tf.tensor4d(seeded(seed + 1, size), [n, hw, hw, c])
+            const g = tf.tensor1d(seeded(seed + 2, c))
+            const b = tf.tensor1d(seeded(seed + 3, c))
+            return [
+              batchNormHeap(x, g, b, 1e-3),
+              ...(['x', 'gamma', 'beta'] as const).map((which) => batchNormGradHeap(x, g, dy, 1e-3, which)),
+              channelStatHeap(x, 'mean'),
+              channelStatHeap(x, 'unbiasedVar'),
+            ]
+          }),
+        )
+        expect(two).toEqual(one)
+      }),
+      { numRuns: 25 },
     )
   })
 })

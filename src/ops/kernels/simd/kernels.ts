@@ -24,16 +24,16 @@ export const CONV2D_INPUT_GRAD = 'TypegradConv2DInputGrad'
 export const SPATIAL_PAD = 'TypegradSpatialPad'
 
 /** Elements below which a call stays on one thread (the handoff to the worker costs ~20-40 us). */
-const SPLIT_MIN_ELEMENTS = 1 << 14
+export const SPLIT_MIN_ELEMENTS = 1 << 14
 
-const simdOf = (backend: WasmHeapBackend): Simd => {
+export const simdOf = (backend: WasmHeapBackend): Simd => {
   const simd = simdOn(backend)
   if (simd === undefined) throw new Error('the SIMD kernels need tfjs-backend-wasm (a backend exposing its WebAssembly.Memory)')
   return simd
 }
 
 /** A zeroed float32 scratch buffer on the heap, freed by `free`. */
-const scratch = (backend: WasmHeapBackend, size: number): { info: tf.TensorInfo; free: () => void } => {
+export const scratch = (backend: WasmHeapBackend, size: number): { info: tf.TensorInfo; free: () => void } => {
   const info = backend.makeOutput([size], 'float32')
   f32(backend, info).fill(0)
   return { info, free: () => void (backend as unknown as SimdBackend).disposeData(info.dataId, true) }
@@ -46,7 +46,7 @@ const foldRows = (acc: Float32Array, stride: number, row: number, c: number): Fl
   return out
 }
 
-const size = (shape: readonly number[]): number => shape.reduce((s, d) => s * d, 1)
+export const size = (shape: readonly number[]): number => shape.reduce((s, d) => s * d, 1)
 
 registerHeapKernel(POOLED_SIGMOID_GRAD, ['y', 'dp'], (backend, [y, dp], attrs) => {
   const [kH, kW] = attrs['kernel'] as [number, number]

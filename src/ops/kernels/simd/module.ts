@@ -20,8 +20,8 @@ export interface SimdBackend extends WasmHeapBackend {
   disposeData(dataId: object, force?: boolean): boolean
 }
 
-/** Exports of kernels.wasm: `(lo, hi, slot, ...args)`, pointers are byte offsets (assembly/kernels.ts). */
-const EXPORTS = ['sigmoidGradRows', 'columnSums', 'conv2dFilterGrad', 'padRows', 'countInvalid', 'conv2dInputGrad'] as const
+/** Exports of kernels.wasm: `(lo, hi, slot, ...args)`, pointers are byte offsets (assembly/kernels.ts and the files it exports). */
+const EXPORTS = ['sigmoidGradRows', 'columnSums', 'conv2dFilterGrad', 'padRows', 'countInvalid', 'conv2dInputGrad', 'channelMoments', 'channelAffine', 'relu', 'reluGrad', 'maxPoolGrad'] as const
 /** One SIMD kernel's name. */
 export type SimdKernelName = (typeof EXPORTS)[number]
 
@@ -54,8 +54,6 @@ const moduleFor = (shared: boolean): WebAssembly.Module => {
   return m
 }
 
-const noAcc = new Float64Array(0)
-
 /**
  * The SIMD kernels on `backend`'s heap, or undefined when the backend exposes no wasm memory.
  * @example simdOn(backend)?.run('columnSums', rows, [x, scratch, f], 64)
@@ -80,7 +78,7 @@ export function simdOn(backend: WasmHeapBackend): Simd | undefined {
       },
       run: (name, count, args, minCount) => {
         if (count <= 0) return
-        if (shared) return runSplit(`simd:${name}`, memory.buffer, args, count, noAcc, minCount, true)
+        if (shared) return runSplit(`simd:${name}`, args, count, minCount)
         const chunk = Math.ceil(count / SLOTS)
         for (let c = 0; c * chunk < count; c++) exports[name]!(c * chunk, Math.min((c + 1) * chunk, count), c, ...args)
       },

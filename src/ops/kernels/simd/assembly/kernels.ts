@@ -11,7 +11,7 @@
 /**
  * Image rows [r0, r1) of y [N*H, W, C]: dx = up(dp) * y * (1 - y), where up(dp) repeats dp
  * [N, OH, OW, C] over kH x kW tiles, times `scale` (kH = kW = 1 and scale = 1: plain sigmoidGrad with
- * dy = dp, any [R, W*C]). Scratch per slot: [2, W*C], row 0 += each dx row (the caller folds it into
+ * dy = dp, any [R, W*C]). Scratch per slot: [2, W*C], row 0 = the sum of the dx rows (the caller folds it into
  * the bias sums), row 1 holds the upsampled dp row. `dx` = 0 skips writing dx.
  */
 export function sigmoidGradRows(
@@ -21,6 +21,8 @@ export function sigmoidGradRows(
   const row = w * c
   const rowAcc = scratch + (<usize>(slot * 2 * row) << 2)
   const tmp = rowAcc + (<usize>row << 2)
+  // the slot is this range's alone: start from zero, so a range can be rerun
+  fillZero(rowAcc, row * 4, f32x4.splat(0))
   const pooled = kH != 1 || kW != 1
   const one = f32x4.splat(1.0)
   for (let r = r0; r < r1; r++) {
@@ -58,9 +60,10 @@ export function sigmoidGradRows(
   }
 }
 
-/** Rows [r0, r1) of x [R, F]: scratch row `slot` of [16, F] += each row (sums over every axis but the last). */
+/** Rows [r0, r1) of x [R, F]: scratch row `slot` of [16, F] = the sum of the rows (sums over every axis but the last). */
 export function columnSums(r0: i32, r1: i32, slot: i32, x: usize, scratch: usize, f: i32): void {
   const rowAcc = scratch + (<usize>(slot * f) << 2)
+  fillZero(rowAcc, f * 4, f32x4.splat(0))
   for (let r = r0; r < r1; r++) {
     const xr = x + (<usize>(r * f) << 2)
     let i = 0
@@ -255,7 +258,7 @@ export function padRows(r0: i32, r1: i32, slot: i32, x: usize, xp: usize, h: i32
 const BLOCK = 4096
 
 /**
- * Blocks [lo, hi) of BLOCK elements of x [len]: scratch (i32) slot `slot` += how many are not finite
+ * Blocks [lo, hi) of BLOCK elements of x [len]: scratch (i32) slot `slot` = how many are not finite
  * (exponent bits all ones: inf or NaN) when `classes` is 0, else how many are not an integer class in
  * [0, classes) (x float32 when `isFloat`, else int32).
  */
@@ -291,8 +294,7 @@ export function countInvalid(lo: i32, hi: i32, slot: i32, x: usize, scratch: usi
       }
     }
   }
-  const out = scratch + (<usize>slot << 2)
-  store<i32>(out, load<i32>(out) + i32x4.extract_lane(bad, 0) + i32x4.extract_lane(bad, 1) + i32x4.extract_lane(bad, 2) + i32x4.extract_lane(bad, 3) + tail)
+  store<i32>(scratch + (<usize>slot << 2), i32x4.extract_lane(bad, 0) + i32x4.extract_lane(bad, 1) + i32x4.extract_lane(bad, 2) + i32x4.extract_lane(bad, 3) + tail)
 }
 
 // ---- conv2d input gradient ----
@@ -387,3 +389,6 @@ export function conv2dInputGrad(
   addInto(p, lo, min(valid, 4))
   if (valid > 4) addInto(p + 16, hi, valid - 4)
 }
+export * from './norm'
+export * from './relu'
+export * from './pool'
