@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { type Node, mk } from '../ir/node.js'
 import { type RShape, showShape } from '../ir/shape.js'
-import { interleaveZeros } from './kernels/index.js'
+import { conv2dOneChannel, interleaveZeros } from './kernels/index.js'
 import { activate, activationGrad, onnxActivate } from './shared/activation.js'
 import type { Activation, ConvAttrs } from './shared/attrs.js'
 import { sum } from './shared/grad.js'
@@ -102,6 +102,13 @@ const fusedConvOn =
   ([x, f, bias], a) =>
     fromNhwc(conv(toNhwc(x!, a.layout), toHwio(f!, a.layout), a, fuses, bias, a.activation), a.layout)
 
+/** wasm: a one-channel input runs the SIMD conv with bias and activation in registers, others XNNPACK's. */
+const fusedConvWasm: Lowering<'fusedConv2d'> = (ins, a, ctx) => {
+  const [x, f, bias] = ins
+  const y = conv2dOneChannel(toNhwc(x!, a.layout), toHwio(f!, a.layout), [a.strides[0], a.strides[1]], tfPad(a.pad), [a.dilations[0], a.dilations[1]], bias, a.activation)
+  return y ? fromNhwc(y, a.layout) : fusedConvOn(fusedKernelActivations)(ins, a, ctx)
+}
+
 /** ONNX's Conv with an optional bias [O] (Conv's own B input: the fused conv's bias is [C] by its shape rule). */
 const onnxConv = (b: OnnxEmitter, [x, f, bias]: readonly string[], a: ConvAttrs, act: Activation): string => {
   const y = b.op('Conv', [onnxToNchw(b, x!, a.layout), onnxToOihw(b, f!, a.layout), ...(bias === undefined ? [] : [bias])], {
@@ -160,7 +167,7 @@ export const conv2dOps = {
       const y = referenceConv(toNhwc(x!, a.layout), toHwio(f!, a.layout), a)
       return fromNhwc(activate(bias ? tf.add(y, bias) : y, a.activation) as tf.Tensor4D, a.layout)
     },
-    lower: { default: fusedConvOn(['linear']), ...onBackends(fusingBackends, fusedConvOn(fusedKernelActivations)) },
+    lower: { default: fusedConvOn(['linear']), ...onBackends(fusingBackends, fusedConvOn(fusedKernelActivations)), wasm: fusedConvWasm },
     layout: convLayout,
     fold: noFold,
     simplify: noSimplify,

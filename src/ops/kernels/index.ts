@@ -7,6 +7,7 @@ export { pooledSigmoidGrad, sigmoidGradFromOutput } from './sigmoid-grad.js'
 export { softmaxCrossEntropy, type SoftmaxCrossEntropy } from './softmax-cross-entropy.js'
 export { convGeometry, interleaveZeros, pair, type ConvPad, type Pair, type ConvGeometry } from './conv-geometry.js'
 export { columnSums } from './column-sums.js'
+export { conv2dOneChannel } from './conv2d-one-channel.js'
 export { denseGrads, type DenseGrads } from './dense-grad.js'
 export {
   pooledSigmoidGradWithBias,

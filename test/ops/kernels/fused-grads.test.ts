@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { columnSums, conv2dFilterGrad, conv2dInputGrad, pooledSigmoidGradWithBias, sigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
+import { columnSums, conv2dFilterGrad, conv2dInputGrad, conv2dOneChannel, pooledSigmoidGradWithBias, sigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
 import { convGeometry } from '../../../src/ops/kernels/conv-geometry.js'
 import { BACKENDS, useBackend } from '../../support/backends.js'
 import { expectClose, onCpu, seeded } from './support.js'
@@ -155,6 +155,36 @@ describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
         expect(tf.memory().numTensors).toBe(before)
       }),
       { numRuns: 40 },
+    )
+  })
+
+  it('conv2dOneChannel: act(conv + bias) on one input channel matches the cpu composition (undefined where it does not apply)', async () => {
+    await useBackend(backend)
+    await fc.assert(
+      fc.asyncProperty(wideConvArb, fc.constantFrom('linear', 'relu', 'sigmoid'), fc.boolean(), async (p0, activation, withBias) => {
+        const p = { ...p0, ci: 1 }
+        const xs = seeded(p.seed, p.n * p.h * p.w)
+        const ws = seeded(p.seed + 1, p.kH * p.kW * p.co)
+        const bs = seeded(p.seed + 2, p.co)
+        const conv = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D | undefined) =>
+          tf.fused.conv2d({ x, filter: w, strides: p.stride, pad: p.pad, dilations: p.dilation, activation, ...(b ? { bias: b } : {}) })
+        const [want] = await onCpu(() => [conv(tf.tensor4d(xs, [p.n, p.h, p.w, 1]), tf.tensor4d(ws, [p.kH, p.kW, 1, p.co]), withBias ? tf.tensor1d(bs) : undefined)])
+        const before = tf.memory().numTensors
+        const x = tf.tensor4d(xs, [p.n, p.h, p.w, 1])
+        const w = tf.tensor4d(ws, [p.kH, p.kW, 1, p.co])
+        const b = withBias ? tf.tensor1d(bs) : undefined
+        const got = conv2dOneChannel(x, w, p.stride, p.pad, p.dilation, b, activation)
+        // the SIMD kernel runs on wasm for unit horizontal strides; everywhere else the caller's tfjs path
+        expect(got !== undefined).toBe(backend === 'wasm' && p.stride === 1)
+        if (got) {
+          const g = convGeometry([p.n, p.h, p.w, 1], [p.kH, p.kW], p.stride, p.pad, p.dilation)
+          expect(got.shape).toEqual([p.n, g.outH, g.outW, p.co])
+          expectClose(await got.data(), want!)
+        }
+        tf.dispose([x, w, ...(b ? [b] : []), ...(got ? [got] : [])])
+        expect(tf.memory().numTensors).toBe(before)
+      }),
+      { numRuns: 60 },
     )
   })
 })

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { heapThreadsActive, setHeapThreads } from '../../../src/ops/kernels/heap-threads.js'
-import { columnSums, conv2dFilterGrad, conv2dInputGrad, pooledSigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
+import { columnSums, conv2dFilterGrad, conv2dInputGrad, conv2dOneChannel, pooledSigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
 import { batchNormGradHeap, batchNormHeap, channelStatHeap } from '../../../src/ops/kernels/batch-norm-heap.js'
 import { maxPool2dGradHeap } from '../../../src/ops/kernels/max-pool2d-grad-heap.js'
 import { reluGradHeap, reluHeap } from '../../../src/ops/kernels/relu-grad-heap.js'
@@ -62,7 +62,7 @@ describe('heap kernels on two threads', () => {
     )
   })
 
-  it('SIMD conv2d filter and input grads: two threads equal one thread bitwise (items write disjoint outputs)', () => {
+  it('SIMD conv2d filter and input grads and the one-channel conv: two threads equal one thread bitwise (items write disjoint outputs)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 2 ** 30 }), (n, ci, co, k, seed) => {
         const { one, two } = bothWays(() =>
@@ -70,11 +70,12 @@ describe('heap kernels on two threads', () => {
             const x = tf.tensor4d(seeded(seed, n * 12 * 12 * ci), [n, 12, 12, ci])
             const dy = tf.tensor4d(seeded(seed + 1, n * 12 * 12 * co), [n, 12, 12, co])
             const w = tf.tensor4d(seeded(seed + 2, k * k * ci * co), [k, k, ci, co])
-            return [conv2dFilterGrad(x, dy, [k, k, ci, co], 1, 'same', 1), conv2dInputGrad(dy, w, [n, 12, 12, ci], 1, 'same', 1)]
+            const x1 = tf.tensor4d(seeded(seed + 3, n * 12 * 12), [n, 12, 12, 1])
+            const w1 = tf.tensor4d(seeded(seed + 4, k * k * co), [k, k, 1, co])
+            return [conv2dFilterGrad(x, dy, [k, k, ci, co], 1, 'same', 1), conv2dInputGrad(dy, w, [n, 12, 12, ci], 1, 'same', 1), conv2dOneChannel(x1, w1, 1, 'same', 1, undefined, 'sigmoid')!]
           }),
         )
-        expect(two[0]).toEqual(one[0])
-        expect(two[1]).toEqual(one[1])
+        expect(two).toEqual(one)
       }),
       { numRuns: 20 },
     )

@@ -17,6 +17,14 @@ export const COLUMN_SUMS = 'TypegradColumnSums'
 /** x [N,H,W,Ci], dy [N,OH,OW,Co] (attrs filterShape, strides, pad, dilations) -> dW [KH,KW,Ci,Co]. */
 export const CONV2D_FILTER_GRAD = 'TypegradConv2DFilterGrad'
 
+/**
+ * xp [N,HP,WP,1] (padded so that 8-position tiles read inside each row), w [KH,KW,1,Co], bias [Co]
+ * (attrs outShape [N,OH,OW,Co], strides [sh, 1], dilations, activation) -> activation(conv + bias).
+ */
+export const CONV2D_ONE_CHANNEL = 'TypegradConv2DOneChannel'
+/** The activations {@link CONV2D_ONE_CHANNEL} applies in registers, by the code its kernel takes. */
+export const KERNEL_ACTIVATIONS = { linear: 0, relu: 1, sigmoid: 2 } as const
+
 /** dy [N,OH,OW,Co], w [KH,KW,Ci,Co] (attrs inputShape, strides, dilations, top, left) -> dx [N,H,W,Ci]. */
 export const CONV2D_INPUT_GRAD = 'TypegradConv2DInputGrad'
 
@@ -117,6 +125,22 @@ registerHeapKernel(SPATIAL_PAD, ['x'], (backend, [x], attrs) => {
   return [xp]
 })
 
+registerHeapKernel(CONV2D_ONE_CHANNEL, ['xp', 'w', 'bias'], (backend, [xp, w, bias], attrs) => {
+  const [kh, kw, , co] = w.shape as [number, number, number, number]
+  const [sh] = attrs['strides'] as [number, number]
+  const [dh, dwl] = attrs['dilations'] as [number, number]
+  const [n, oh, ow] = attrs['outShape'] as [number, number, number, number]
+  const [, hp, wp] = xp.shape as [number, number, number, number]
+  const simd = simdOf(backend)
+  const y = backend.makeOutput([n, oh, ow, co], 'float32')
+  const zeros = bias ? undefined : scratch(backend, co)
+  const act = KERNEL_ACTIVATIONS[attrs['activation'] as keyof typeof KERNEL_ACTIVATIONS]
+  const args = [simd.ptr(xp), simd.ptr(w), simd.ptr(bias ?? zeros!.info), simd.ptr(y), hp, wp, oh, ow, co, kh, kw, sh, dh, dwl, act]
+  simd.run('conv2dOneChannel', n * oh, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (ow * co * kh * kw) / 4)))
+  zeros?.free()
+  return [y]
+})
+
 registerHeapKernel(CONV2D_INPUT_GRAD, ['dy', 'w'], (backend, [dy, w], attrs) => {
   const [kh, kw, ci, co] = w.shape as [number, number, number, number]
   const [n, h, wd] = attrs['inputShape'] as [number, number, number, number]
@@ -147,12 +171,12 @@ export const bytesAfter = (backend: WasmHeapBackend, t: tf.TensorInfo): number =
 /**
  * x [N,H,W,C] zero-padded so that every tap of an OH x OW output under geometry `g` reads inside it:
  * the SIMD convs read unchecked (taps past tfjs' own bottom/right pads read zeros, as the definition
- * says). x itself when no padding is needed.
+ * says), plus `extraRight` columns of zeros. x itself when no padding is needed.
  * @example padForTaps(x, convGeometry(x.shape, [5, 5], 1, 'same', 1), 28, 28) // [N, 32, 32, C]
  */
-export const padForTaps = (x: tf.Tensor4D, g: ConvGeometry, outH: number, outW: number): tf.Tensor4D => {
+export const padForTaps = (x: tf.Tensor4D, g: ConvGeometry, outH: number, outW: number, extraRight = 0): tf.Tensor4D => {
   const bottom = Math.max(0, (outH - 1) * g.stride[0] + (g.kH - 1) * g.dilation[0] + 1 - g.top - g.inH)
-  const right = Math.max(0, (outW - 1) * g.stride[1] + (g.kW - 1) * g.dilation[1] + 1 - g.left - g.inW)
+  const right = Math.max(0, (outW - 1) * g.stride[1] + (g.kW - 1) * g.dilation[1] + 1 - g.left - g.inW) + extraRight
   if (g.top + bottom + g.left + right === 0) return x
   return runHeapKernel(SPATIAL_PAD, { x }, { pads: [g.top, bottom, g.left, right] })[0] as tf.Tensor4D
 }

@@ -1,0 +1,39 @@
+/**
+ * A conv2d over ONE input channel (a grayscale first layer, e.g. LeNet's) with its bias and activation,
+ * as one SIMD pass on wasm (simd/kernels.ts). XNNPACK packs such a conv channels-last, where a 1-channel
+ * input leaves its vectors mostly idle (~6 GMAC/s on LeNet's first layer on 2 cores); the kernel puts 4
+ * output positions in each vector instead and applies the activation while the tile is in registers.
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import { convGeometry, type ConvPad, type Pair } from './conv-geometry.js'
+import { CONV2D_ONE_CHANNEL, KERNEL_ACTIVATIONS, padForTaps } from './simd/kernels.js'
+import { onWasm, runHeapKernel } from './wasm-heap.js'
+
+/**
+ * activation(conv2d(x, w) + bias) as one SIMD kernel when the backend is wasm, x has one channel, the
+ * horizontal stride is 1 and the activation is linear, relu or sigmoid; otherwise undefined (the
+ * caller's tfjs path runs). Shapes: x [N,H,W,1] NHWC, w [KH,KW,1,Co] HWIO, bias [Co] -> [N,OH,OW,Co].
+ * @example conv2dOneChannel(x, w, 1, [[0, 0], [2, 2], [2, 2], [0, 0]], 1, b, 'sigmoid') // [256, 28, 28, 6]
+ */
+export function conv2dOneChannel(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  strides: Pair,
+  pad: ConvPad,
+  dilations: Pair,
+  bias: tf.Tensor | undefined,
+  activation: string,
+): tf.Tensor4D | undefined {
+  const [kh, kw, ci, co] = w.shape
+  const floats = x.dtype === 'float32' && w.dtype === 'float32' && (bias === undefined || (bias.dtype === 'float32' && bias.rank === 1 && bias.size === co))
+  if (!onWasm() || !(activation in KERNEL_ACTIVATIONS) || !floats || ci !== 1 || x.size === 0 || w.size === 0) return undefined
+  const g = convGeometry(x.shape, [kh, kw], strides, pad, dilations)
+  if (g.stride[1] !== 1 || g.outH <= 0 || g.outW <= 0) return undefined
+  return tf.tidy(() => {
+    // whole 8-position tiles: the last one may read up to 7 columns past the output's last tap
+    const tiles = Math.ceil(g.outW / 8) * 8
+    const xp = padForTaps(x, g, g.outH, g.outW, tiles - g.outW)
+    const attrs = { strides: g.stride, dilations: g.dilation, outShape: [x.shape[0], g.outH, g.outW, co], activation }
+    return runHeapKernel(CONV2D_ONE_CHANNEL, bias ? { xp, w, bias } : { xp, w }, attrs)[0] as tf.Tensor4D
+  })
+}
