@@ -15,7 +15,8 @@ import type { OpFamily } from './shared/impl.js'
 import { imageLayout, nhwc } from './shared/layout.js'
 import { gradientPrimitive } from './shared/onnx.js'
 import { permuteShape, toNhwcPerm } from './shared/perm.js'
-import { kernelOf, onnxPool, poolLayout, poolShape, poolWindow, stridesOf, windowCounts } from './shared/pool.js'
+import { kernelOf, onnxPool, poolLayout, poolShape, poolWindow, stridesOf, tiledWhereItApplies, windowCounts } from './shared/pool.js'
+import type { Lowering } from './shared/lower.js'
 import { asWritten, noFold, noSimplify } from './shared/rewrites.js'
 import { arity, gradShape } from './shared/shape-rules.js'
 import { fromNhwc, nhwcShape, padSpatial, tfPad, toNhwc, unpadded } from './shared/tensors.js'
@@ -34,6 +35,14 @@ const plain = { fold: noFold, simplify: noSimplify, canonical: asWritten } as co
 /** The reference's window counts: a fresh tensor (the lowering keeps its own as a constant). */
 const countsOf = (g: ReturnType<typeof poolWindow>): tf.Tensor4D => tf.tensor4d(windowCountData(g), [1, g.oh, g.ow, 1])
 
+/** tfjs's average pooling, with padding as window sums over the non-padding counts. */
+const avgPool: Lowering<'avgPool2d'> = ([x0], a, ctx) => {
+  const x = toNhwc(x0!, a.layout)
+  if (unpadded(a.pad)) return fromNhwc(tf.avgPool(x, kernelOf(a), stridesOf(a), 'valid'), a.layout)
+  const sums = tf.mul(tf.avgPool(padSpatial(x, a.pad, 0), kernelOf(a), stridesOf(a), 'valid'), a.kernel[0] * a.kernel[1])
+  return fromNhwc(tf.div(sums, windowCounts(x.shape, a, ctx)), a.layout)
+}
+
 /**
  * avgPool2d and avgPool2dGrad.
  * @example mk('avgPool2d', [x], { kernel: [2, 2], strides: [2, 2], pad: [0, 0, 0, 0], layout: 'NCHW' })
@@ -49,12 +58,7 @@ export const avgPool2dOps = {
       const sums = tf.mul(tf.avgPool(padSpatial(x, a.pad), kernelOf(a), stridesOf(a), 'valid'), a.kernel[0] * a.kernel[1])
       return fromNhwc(tf.div(sums, countsOf(poolWindow(x.shape, a))), a.layout)
     },
-    lower: ([x0], a, ctx) => {
-      const x = toNhwc(x0!, a.layout)
-      if (unpadded(a.pad)) return fromNhwc(tf.avgPool(x, kernelOf(a), stridesOf(a), 'valid'), a.layout)
-      const sums = tf.mul(tf.avgPool(padSpatial(x, a.pad, 0), kernelOf(a), stridesOf(a), 'valid'), a.kernel[0] * a.kernel[1])
-      return fromNhwc(tf.div(sums, windowCounts(x.shape, a, ctx)), a.layout)
-    },
+    lower: { default: avgPool, wasm: tiledWhereItApplies(false, avgPool) },
     layout: poolLayout,
     onnx: (ins, a, cx) => E.right(onnxPool(cx.b, 'AveragePool', ins[0]!, a)),
   },

@@ -16,7 +16,8 @@ import { noGrad } from './shared/grad.js'
 import type { OpFamily } from './shared/impl.js'
 import type { Plain } from './shared/eval.js'
 import { gradientPrimitive } from './shared/onnx.js'
-import { kernelOf, onnxPool, poolLayout, poolShape, poolWindow, stridesOf } from './shared/pool.js'
+import type { Lowering } from './shared/lower.js'
+import { kernelOf, onnxPool, poolLayout, poolShape, poolWindow, stridesOf, tiledWhereItApplies } from './shared/pool.js'
 import { asWritten, noFold, noSimplify } from './shared/rewrites.js'
 import { arity, gradShape } from './shared/shape-rules.js'
 import { fromNhwc, padSpatial, tfPad, toNhwc, unpadded } from './shared/tensors.js'
@@ -53,6 +54,12 @@ const gradIn =
   ([dy, x, y], a) =>
     fromNhwc(f(toNhwc(dy!, a.layout), toNhwc(x!, a.layout), toNhwc(y!, a.layout), a), a.layout)
 
+/** tfjs's max pooling (padding as -Infinity). */
+const maxPool: Lowering<'maxPool2d'> = ([x0], a) => {
+  const x = toNhwc(x0!, a.layout)
+  return fromNhwc(tf.maxPool(unpadded(a.pad) ? x : padSpatial(x, a.pad, -Infinity), kernelOf(a), stridesOf(a), 'valid'), a.layout)
+}
+
 /**
  * maxPool2d and maxPool2dGrad.
  * @example mk('maxPool2d', [x], { kernel: [2, 2], strides: [2, 2], pad: [0, 0, 0, 0], layout: 'NCHW' })
@@ -63,10 +70,7 @@ export const maxPool2dOps = {
     shape: (i, a) => pipe(arity('maxPool2d', i, 1), E.chain(([x]) => poolShape('maxPool2d', x!.shape, a))),
     grad: (y, dy) => [mk('maxPool2dGrad', [dy, y.inputs[0]!, y], y.attrs)],
     eval: ([x], a) => fromNhwc(tf.maxPool(padSpatial(toNhwc(x!, a.layout), a.pad, -Infinity), kernelOf(a), stridesOf(a), 'valid'), a.layout),
-    lower: ([x0], a) => {
-      const x = toNhwc(x0!, a.layout)
-      return fromNhwc(tf.maxPool(unpadded(a.pad) ? x : padSpatial(x, a.pad, -Infinity), kernelOf(a), stridesOf(a), 'valid'), a.layout)
-    },
+    lower: { default: maxPool, wasm: tiledWhereItApplies(true, maxPool) },
     onnx: (ins, a, cx) => E.right(onnxPool(cx.b, 'MaxPool', ins[0]!, a)),
   },
   maxPool2dGrad: {

@@ -8,6 +8,7 @@ export { softmaxCrossEntropy, type SoftmaxCrossEntropy } from './softmax-cross-e
 export { convGeometry, interleaveZeros, pair, type ConvPad, type Pair, type ConvGeometry } from './conv-geometry.js'
 export { columnSums } from './column-sums.js'
 export { conv2dOneChannel } from './conv2d-one-channel.js'
+export { poolTiles } from './pool-tiles.js'
 export { denseGrads, type DenseGrads } from './dense-grad.js'
 export {
   pooledSigmoidGradWithBias,

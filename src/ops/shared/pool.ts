@@ -11,10 +11,12 @@ import type { RShape } from '../../ir/shape.js'
 import type { PoolAttrs } from './attrs.js'
 import { fromNchw, nchw, onnxFromNchw, onnxPads, onnxToNchw } from './image.js'
 import { type LayoutRule, imageLayout, nhwc } from './layout.js'
-import type { LowerContext } from './lower.js'
+import { poolTiles } from '../kernels/pool-tiles.js'
+import type { LowerContext, Lowering } from './lower.js'
 import { type OnnxEmitter, attr } from './onnx.js'
 import { type RuleResult, needRank, ok, windowOut } from './shape-rules.js'
 import { windowCountData, windowOf } from './windows.js'
+import { fromNhwc, toNhwc, unpadded } from './tensors.js'
 
 /** avgPool2d / maxPool2d(x): the output shape. @example poolShape('maxPool2d', ['N', 6, 28, 28], attrs) // Right(['N', 6, 14, 14]) */
 export const poolShape = (op: 'avgPool2d' | 'maxPool2d', x: RShape, a: PoolAttrs): RuleResult =>
@@ -70,3 +72,17 @@ export const onnxPool = (b: OnnxEmitter, opType: 'AveragePool' | 'MaxPool', x: s
     }),
     a.layout,
   )
+
+/**
+ * A pooling lowering that runs side-by-side windows (stride = window, no padding) as the SIMD pooling
+ * kernel where it applies (wasm, float32), and `fallback` otherwise.
+ * @example lower: { default: avgPool, wasm: tiledWhereItApplies(false, avgPool) }
+ */
+export const tiledWhereItApplies =
+  <O extends 'avgPool2d' | 'maxPool2d'>(max: boolean, fallback: Lowering<O>): Lowering<O> =>
+  (ins, a, ctx) => {
+    const pa = a as PoolAttrs
+    const tiled = unpadded(pa.pad) && pa.strides[0] === pa.kernel[0] && pa.strides[1] === pa.kernel[1]
+    const y = tiled ? poolTiles(toNhwc(ins[0]!, pa.layout), kernelOf(pa), max) : undefined
+    return y ? fromNhwc(y, pa.layout) : fallback(ins, a, ctx)
+  }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { columnSums, conv2dFilterGrad, conv2dInputGrad, conv2dOneChannel, pooledSigmoidGradWithBias, sigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
+import { columnSums, conv2dFilterGrad, conv2dInputGrad, conv2dOneChannel, pooledSigmoidGradWithBias, poolTiles, sigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
 import { convGeometry } from '../../../src/ops/kernels/conv-geometry.js'
 import { BACKENDS, useBackend } from '../../support/backends.js'
 import { expectClose, onCpu, seeded } from './support.js'
@@ -184,6 +184,44 @@ describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
         tf.dispose([x, w, ...(b ? [b] : []), ...(got ? [got] : [])])
         expect(tf.memory().numTensors).toBe(before)
       }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('poolTiles: mean and max of side-by-side windows match tfjs pooling (ragged edges, NaN kept by max)', async () => {
+    await useBackend(backend)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 11 }),
+        fc.integer({ min: 1, max: 11 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        async (n, h, w, c, kh, kw, max, seed) => {
+          fc.pre(h >= kh && w >= kw)
+          const xs = seeded(seed, n * h * w * c)
+          // one NaN input: max pooling propagates it to its window's output (as PyTorch's; tfjs-cpu skips it)
+          const bad = seed % xs.length
+          if (max) xs[bad] = Number.NaN
+          const [bn, by, bx, bc] = [Math.floor(bad / (h * w * c)), Math.floor(bad / (w * c)) % h, Math.floor(bad / c) % w, bad % c]
+          const [oh, ow] = [Math.floor(h / kh), Math.floor(w / kw)]
+          const nanAt = max && Math.floor(by / kh) < oh && Math.floor(bx / kw) < ow ? ((bn * oh + Math.floor(by / kh)) * ow + Math.floor(bx / kw)) * c + bc : -1
+          const pool = (x: tf.Tensor4D) => (max ? tf.maxPool(x, [kh, kw], [kh, kw], 'valid') : tf.avgPool(x, [kh, kw], [kh, kw], 'valid'))
+          const [want] = await onCpu(() => [pool(tf.tensor4d(xs, [n, h, w, c]))])
+          const x = tf.tensor4d(xs, [n, h, w, c])
+          const got = poolTiles(x, [kh, kw], max)
+          expect(got !== undefined).toBe(backend === 'wasm')
+          if (got) {
+            expect(got.shape).toEqual([n, Math.floor(h / kh), Math.floor(w / kw), c])
+            const g = await got.data()
+            want!.forEach((v, i) => (i === nanAt ? expect(g[i]).toBeNaN() : expect(Math.abs(g[i]! - v)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(v)))))
+          }
+          tf.dispose([x, ...(got ? [got] : [])])
+        },
+      ),
       { numRuns: 60 },
     )
   })

@@ -25,6 +25,9 @@ export const CONV2D_ONE_CHANNEL = 'TypegradConv2DOneChannel'
 /** The activations {@link CONV2D_ONE_CHANNEL} applies in registers, by the code its kernel takes. */
 export const KERNEL_ACTIVATIONS = { linear: 0, relu: 1, sigmoid: 2 } as const
 
+/** x [N,H,W,C] (attrs kernel [kH, kW], max) -> [N, floor(H/kH), floor(W/kW), C]: mean or max of side-by-side windows. */
+export const POOL_TILES = 'TypegradPoolTiles'
+
 /** dy [N,OH,OW,Co], w [KH,KW,Ci,Co] (attrs inputShape, strides, dilations, top, left) -> dx [N,H,W,Ci]. */
 export const CONV2D_INPUT_GRAD = 'TypegradConv2DInputGrad'
 
@@ -138,6 +141,18 @@ registerHeapKernel(CONV2D_ONE_CHANNEL, ['xp', 'w', 'bias'], (backend, [xp, w, bi
   const args = [simd.ptr(xp), simd.ptr(w), simd.ptr(bias ?? zeros!.info), simd.ptr(y), hp, wp, oh, ow, co, kh, kw, sh, dh, dwl, act]
   simd.run('conv2dOneChannel', n * oh, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (ow * co * kh * kw) / 4)))
   zeros?.free()
+  return [y]
+})
+
+registerHeapKernel(POOL_TILES, ['x'], (backend, [x], attrs) => {
+  const [kh, kw] = attrs['kernel'] as [number, number]
+  const [n, h, w, c] = x.shape as [number, number, number, number]
+  const [oh, ow] = [Math.floor(h / kh), Math.floor(w / kw)]
+  const simd = simdOf(backend)
+  const y = backend.makeOutput([n, oh, ow, c], 'float32')
+  const tmp = scratch(backend, SLOTS * w * c)
+  simd.run('poolTiles', n * oh, [simd.ptr(x), simd.ptr(y), simd.ptr(tmp.info), h, w, c, oh, ow, kh, kw, attrs['max'] ? 1 : 0], Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, kh * w * c)))
+  tmp.free()
   return [y]
 })
 
