@@ -81,24 +81,28 @@ export function columnSums(r0: i32, r1: i32, slot: i32, x: usize, scratch: usize
 // ---- conv2d filter gradient ----
 
 /**
- * dW [KH, KW, Ci, Co] of an NHWC conv2d over an x already padded (no bounds checks: every tap of every
- * output position reads inside xp [N, HP, WP, Ci]). Items [lo, hi) of KH * ceil(KW/5) * Ci * ceil(Co/8):
- * an item is one kernel row, up to 5 taps of it, one input channel and up to 8 output channels, so its
- * 5 x 2 accumulators stay in registers; items write disjoint parts of dW, so threads need no reduction.
+ * Partial sums of dW [KH, KW, Ci, Co] of an NHWC conv2d over an x already padded (no bounds checks: every
+ * tap of every output position reads inside xp [N, HP, WP, Ci]). Items [lo, hi) of KH * ceil(KW/5) * Ci *
+ * ceil(Co/8) * blocks: an item is one kernel row, up to 5 taps of it, one input channel, up to 8 output
+ * channels (so its 5 x 2 accumulators stay in registers) and one of `blocks` equal runs of images (so a
+ * small filter still splits evenly over two threads). Item i writes its sums to parts [i, 5 taps, 8], which
+ * the caller adds up over the image blocks in order into dW.
  * dW[kh,kw,ci,co] = sum over n, oh, ow of xp[n, oh*sh + kh*dh, ow*sw + kw*dw, ci] * dy[n, oh, ow, co].
- * Scratch per slot: 40 floats (the per-image partial sums flush there, which keeps float32 error low).
  * Channel tails read whole vectors past the last output channel (the caller keeps 16 bytes readable
  * after dy) and drop those lanes.
  */
 export function conv2dFilterGrad(
-  lo: i32, hi: i32, slot: i32, xp: usize, dy: usize, dw: usize, scratch: usize,
+  lo: i32, hi: i32, slot: i32, xp: usize, dy: usize, parts: usize,
   n: i32, hp: i32, wp: i32, ci: i32, oh: i32, ow: i32, co: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dwl: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dwl: i32, blocks: i32,
 ): void {
   const kwBlocks = (kw + 4) / 5
   const coBlocks = (co + 7) >> 3
-  const acc = scratch + (<usize>(slot * 40) << 2)
-  for (let item = lo; item < hi; item++) {
+  for (let part = lo; part < hi; part++) {
+    const blk = part % blocks
+    const item = part / blocks
+    const b0 = <i32>((<i64>blk * n) / blocks)
+    const b1 = <i32>((<i64>(blk + 1) * n) / blocks)
     const cob = item % coBlocks
     let rest = item / coBlocks
     const c = rest % ci
@@ -108,25 +112,20 @@ export function conv2dFilterGrad(
     const k0 = kwb * 5
     const taps = min(5, kw - k0)
     const o0 = cob << 3
-    const oc = min(8, co - o0)
+    const two = min(8, co - o0) > 4
+    const acc = parts + (<usize>(part * 40) << 2)
     for (let i = 0; i < 40; i += 4) v128.store(acc + (<usize>i << 2), f32x4.splat(0))
-    const two = oc > 4
     switch (taps * 2 + (two ? 1 : 0)) {
-      case 2: filterRows(1, false, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 3: filterRows(1, true, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 4: filterRows(2, false, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 5: filterRows(2, true, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 6: filterRows(3, false, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 7: filterRows(3, true, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 8: filterRows(4, false, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 9: filterRows(4, true, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 10: filterRows(5, false, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      default: filterRows(5, true, xp, dy, acc, n, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0)
-    }
-    for (let t = 0; t < taps; t++) {
-      const out = dw + (<usize>((((ky * kw + k0 + t) * ci + c) * co) + o0) << 2)
-      const a = acc + (<usize>(t * 8) << 2)
-      for (let j = 0; j < oc; j++) store<f32>(out + (<usize>j << 2), load<f32>(a + (<usize>j << 2)))
+      case 2: filterRows(1, false, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 3: filterRows(1, true, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 4: filterRows(2, false, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 5: filterRows(2, true, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 6: filterRows(3, false, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 7: filterRows(3, true, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 8: filterRows(4, false, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 9: filterRows(4, true, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      case 10: filterRows(5, false, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
+      default: filterRows(5, true, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0)
     }
   }
 }
@@ -144,14 +143,14 @@ export function conv2dFilterGrad(
  */
 // @ts-ignore: decorator
 @inline function filterRows(
-  taps: i32, two: bool, xp: usize, dy: usize, acc: usize, n: i32, hp: i32, wp: i32, ci: i32, oh: i32, ow: i32, co: i32,
+  taps: i32, two: bool, xp: usize, dy: usize, acc: usize, b0: i32, b1: i32, hp: i32, wp: i32, ci: i32, oh: i32, ow: i32, co: i32,
   sh: i32, sw: i32, dh: i32, dwl: i32, ky: i32, k0: i32, c: i32, o0: i32,
 ): void {
   const z = f32x4.splat(0)
   const xStep = <usize>(sw * ci) << 2
   const tapStep = <usize>(dwl * ci) << 2
   const dyStep = <usize>co << 2
-  for (let b = 0; b < n; b++) {
+  for (let b = b0; b < b1; b++) {
     let a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, e0 = z, e1 = z, e2 = z, e3 = z, e4 = z
     for (let y = 0; y < oh; y++) {
       let x = xp + (<usize>((((b * hp + y * sh + ky * dh) * wp) + k0 * dwl) * ci + c) << 2)
