@@ -102,11 +102,12 @@ const fusedConvOn =
   ([x, f, bias], a) =>
     fromNhwc(conv(toNhwc(x!, a.layout), toHwio(f!, a.layout), a, fuses, bias, a.activation), a.layout)
 
-/** wasm: a one-channel input runs the SIMD conv with bias and activation in registers, others XNNPACK's. */
-const fusedConvWasm: Lowering<'fusedConv2d'> = (ins, a, ctx) => {
-  const [x, f, bias] = ins
-  const y = conv2dOneChannel(toNhwc(x!, a.layout), toHwio(f!, a.layout), [a.strides[0], a.strides[1]], tfPad(a.pad), [a.dilations[0], a.dilations[1]], bias, a.activation)
-  return y ? fromNhwc(y, a.layout) : fusedConvOn(fusedKernelActivations)(ins, a, ctx)
+const plainConv: Lowering<'conv2d'> = ([x, f], a) => fromNhwc(conv(toNhwc(x!, a.layout), toHwio(f!, a.layout), a, []), a.layout)
+
+/** wasm: a one-channel input as the SIMD conv with bias and activation in registers; undefined where it does not apply. */
+const oneChannel = (x: tf.Tensor, f: tf.Tensor, bias: tf.Tensor | undefined, a: ConvAttrs, activation: Activation): tf.Tensor | undefined => {
+  const y = conv2dOneChannel(toNhwc(x, a.layout), toHwio(f, a.layout), [a.strides[0], a.strides[1]], tfPad(a.pad), [a.dilations[0], a.dilations[1]], bias, activation)
+  return y && fromNhwc(y, a.layout)
 }
 
 /** ONNX's Conv with an optional bias [O] (Conv's own B input: the fused conv's bias is [C] by its shape rule). */
@@ -131,7 +132,7 @@ export const conv2dOps = {
     shape: (i, a) => pipe(arity('conv2d', i, 2), E.chain(([x, f]) => conv2dShape(x!.shape, f!.shape, a))),
     grad: (y, dy, need) => convGrads(y.inputs[0]!, y.inputs[1]!, dy, y.attrs, need),
     eval: ([x, f], a) => fromNhwc(referenceConv(toNhwc(x!, a.layout), toHwio(f!, a.layout), a), a.layout),
-    lower: ([x, f], a) => fromNhwc(conv(toNhwc(x!, a.layout), toHwio(f!, a.layout), a, []), a.layout),
+    lower: { default: plainConv, wasm: (ins, a, ctx) => oneChannel(ins[0]!, ins[1]!, undefined, a, 'linear') ?? plainConv(ins, a, ctx) },
     layout: convLayout,
     fold: noFold,
     simplify: noSimplify,
@@ -167,7 +168,11 @@ export const conv2dOps = {
       const y = referenceConv(toNhwc(x!, a.layout), toHwio(f!, a.layout), a)
       return fromNhwc(activate(bias ? tf.add(y, bias) : y, a.activation) as tf.Tensor4D, a.layout)
     },
-    lower: { default: fusedConvOn(['linear']), ...onBackends(fusingBackends, fusedConvOn(fusedKernelActivations)), wasm: fusedConvWasm },
+    lower: {
+      default: fusedConvOn(['linear']),
+      ...onBackends(fusingBackends, fusedConvOn(fusedKernelActivations)),
+      wasm: (ins, a, ctx) => oneChannel(ins[0]!, ins[1]!, ins[2], a, a.activation) ?? fusedConvOn(fusedKernelActivations)(ins, a, ctx),
+    },
     layout: convLayout,
     fold: noFold,
     simplify: noSimplify,
