@@ -1,9 +1,9 @@
 /**
- * `npm run profile -- [--model lenet|lenet-modern|<module.ts>] [--batch 256] [--steps 10] [--threads 2] [--print]`
+ * `npm run profile -- [--model lenet|lenet-modern|<module.ts>] [--batch 256] [--steps 10] [--threads 2] [--top 25] [--print]`
  *
  * Compiles a model's training step on wasm (2 threads by default) and profiles it: ms per step and
  * examples/s over `steps` unprofiled steps, then the wall time of every lowered op through compileTraining's
- * `profile` hook over `steps` more, summed per op and output shape: the top 25 by ms/step, with their share
+ * `profile` hook over `steps` more, summed per op and output shape: the top 25 (`--top`) by ms/step, with their share
  * of the step, and the total. `--print` prints the optimized step graph first.
  *
  * `--model` takes a catalog name (examples/models.ts, with its recipe) or, like `typegrad train --model`, a
@@ -29,6 +29,7 @@ const argv = process.argv.slice(2)
 const name = stringArg(argv, 'model', 'lenet-modern')
 const batch = intArg(argv, 'batch', 256)
 const steps = Math.max(1, intArg(argv, 'steps', 10))
+const TOP = Math.max(1, intArg(argv, 'top', 25))
 const threads = intArg(argv, 'threads', 2)
 
 /** What a model module may export (as the CLI's `typegrad train --model` reads it, plus a named `model`). */
@@ -105,8 +106,8 @@ const total = rows.reduce((a, r) => a + r.ms, 0)
 console.log(`${name}: training step (${recipe.optimizer} lr ${recipe.lr}), batch ${batch}, wasm (${info.threads} threads${info.simd ? ', SIMD' : ''}); compiled in ${compileMs.toFixed(0)} ms`)
 console.log(`${ms.toFixed(2)} ms/step, ${((batch * 1000) / ms).toFixed(0)} examples/s (${steps} unprofiled steps)`)
 console.log(`${'ms/step'.padStart(8)} ${'% step'.padStart(7)} ${'calls'.padStart(5)}  op [output shape]`)
-for (const r of rows.slice(0, 25)) console.log(`${r.ms.toFixed(2).padStart(8)} ${((100 * r.ms) / ms).toFixed(1).padStart(7)} ${String(r.calls).padStart(5)}  ${r.k}`)
-if (rows.length > 25) console.log(`${'...'.padStart(8)} ${rows.length - 25} more op/shape rows, ${rows.slice(25).reduce((a, r) => a + r.ms, 0).toFixed(2)} ms/step`)
+for (const r of rows.slice(0, TOP)) console.log(`${r.ms.toFixed(2).padStart(8)} ${((100 * r.ms) / ms).toFixed(1).padStart(7)} ${String(r.calls).padStart(5)}  ${r.k}`)
+if (rows.length > TOP) console.log(`${'...'.padStart(8)} ${rows.length - TOP} more op/shape rows, ${rows.slice(TOP).reduce((a, r) => a + r.ms, 0).toFixed(2)} ms/step`)
 console.log(`${total.toFixed(2).padStart(8)} ${((100 * total) / ms).toFixed(1).padStart(7)}        total of the profiled ops (${rows.length} op/shape rows; % of the unprofiled step)`)
 program.dispose()
 process.exit(0)
