@@ -1,7 +1,8 @@
 /**
- * tfjs kernels for the wasm backend backed by the SIMD module (module.ts): registered on import under
- * Typegrad* names, each with a tfjs composition for every other backend in the caller (sigmoid-grad.ts,
- * conv2d-filter-grad.ts, column-sums.ts).
+ * tfjs kernels for the wasm backend backed by the SIMD module (module.ts), registered on import under
+ * Typegrad* names. The functions lowerings call (../sigmoid-grad.ts, ../conv2d-filter-grad.ts,
+ * ../column-sums.ts, ...) run them on wasm and a tfjs composition on every other backend. Batch norm,
+ * relu and the max-pool gradient register theirs in norm-kernels.ts.
  */
 import type * as tf from '@tensorflow/tfjs-core'
 import type { ConvGeometry } from '../conv-geometry.js'
@@ -14,7 +15,7 @@ export const POOLED_SIGMOID_GRAD = 'TypegradPooledSigmoidGrad'
 export const SIGMOID_GRAD_BIAS = 'TypegradSigmoidGradBias'
 /** x [...,F] -> [F], the sum over every axis but the last. */
 export const COLUMN_SUMS = 'TypegradColumnSums'
-/** x [N,H,W,Ci], dy [N,OH,OW,Co] (attrs filterShape, strides, pad, dilations) -> dW [KH,KW,Ci,Co]. */
+/** xp [N,HP,WP,Ci] (padded so every tap is inside), dy [N,OH,OW,Co] (attrs filterShape, strides, dilations) -> dW [KH,KW,Ci,Co]. */
 export const CONV2D_FILTER_GRAD = 'TypegradConv2DFilterGrad'
 
 /**
@@ -37,6 +38,7 @@ export const SPATIAL_PAD = 'TypegradSpatialPad'
 /** Elements below which a call stays on one thread (the handoff to the worker costs ~20-40 us). */
 export const SPLIT_MIN_ELEMENTS = 1 << 14
 
+/** The SIMD kernels on `backend`'s heap; throws off tfjs-backend-wasm (kernels registered for wasm only run there). */
 export const simdOf = (backend: WasmHeapBackend): Simd => {
   const simd = simdOn(backend)
   if (simd === undefined) throw new Error('the SIMD kernels need tfjs-backend-wasm (a backend exposing its WebAssembly.Memory)')
@@ -57,6 +59,7 @@ const foldRows = (acc: Float32Array, stride: number, row: number, c: number): Fl
   return out
 }
 
+/** The number of elements of `shape`. @example size([2, 3]) // 6 */
 export const size = (shape: readonly number[]): number => shape.reduce((s, d) => s * d, 1)
 
 registerHeapKernel(POOLED_SIGMOID_GRAD, ['y', 'dp'], (backend, [y, dp], attrs) => {
