@@ -10,6 +10,7 @@
  * gradients run as one-pass kernels on the wasm heap (src/ops/kernels/batch-norm-heap.ts).
  */
 import * as tf from '@tensorflow/tfjs-core'
+import { onWasm } from './kernels/wasm-heap.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { type Node, mk } from '../ir/node.js'
@@ -50,7 +51,7 @@ export const onChannelLast =
   <O extends 'batchNorm' | 'batchNormGrad' | 'batchNormInfer' | 'channelStat'>(heap: Lowering<O>, otherwise: Lowering<O>): Lowering<O> =>
   (xs, a, ctx) => {
     const x = xs[0]!
-    return x.dtype === 'float32' && axesOf([a.axis], x.rank)[0] === x.rank - 1 ? heap(xs, a, ctx) : otherwise(xs, a, ctx)
+    return onWasm() && x.dtype === 'float32' && axesOf([a.axis], x.rank)[0] === x.rank - 1 ? heap(xs, a, ctx) : otherwise(xs, a, ctx)
   }
 
 /** Per-channel statistics of the batch: the reduced axes, xhat, 1/sqrt(var + eps), element count. */

@@ -4,6 +4,7 @@
  * a host check per batch. On wasm it is one pass over the heap (four tfjs ops with temporaries otherwise).
  */
 import * as tf from '@tensorflow/tfjs-core'
+import { onWasm } from './kernels/wasm-heap.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { OpAttrs } from '../ir/ops.js'
@@ -47,7 +48,7 @@ export const invalidCountOps = {
     eval: ([x], a) => invalidCount(x!, a),
     lower: {
       default: ([x], a) => invalidCount(x!, a),
-      wasm: ([x], a) => (x!.dtype === 'float32' || x!.dtype === 'int32' ? invalidCountHeap(x!, a) : invalidCount(x!, a)),
+      wasm: ([x], a) => (onWasm() && (x!.dtype === 'float32' || x!.dtype === 'int32') ? invalidCountHeap(x!, a) : invalidCount(x!, a)),
     },
     layout: inOriginalLayout,
     fold: noFold,

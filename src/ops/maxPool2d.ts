@@ -6,6 +6,7 @@
  * when there is no padding, a composition of tfjs ops otherwise.
  */
 import * as tf from '@tensorflow/tfjs-core'
+import { onWasm } from './kernels/wasm-heap.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { mk } from '../ir/node.js'
@@ -84,7 +85,7 @@ export const maxPool2dOps = {
           ? (tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, { filterSize: kernelOf(a), strides: stridesOf(a), pad: 'valid' }) as tf.Tensor4D)
           : composedGrad(dy, x, y, a),
       ),
-      wasm: gradIn((dy, x, y, a) => (x.dtype === 'float32' ? maxPool2dGradHeap(dy, x, kernelOf(a), stridesOf(a), a.pad) : composedGrad(dy, x, y, a))),
+      wasm: gradIn((dy, x, y, a) => (onWasm() && x.dtype === 'float32' ? maxPool2dGradHeap(dy, x, kernelOf(a), stridesOf(a), a.pad) : composedGrad(dy, x, y, a))),
     },
     onnx: gradientPrimitive,
   },

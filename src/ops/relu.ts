@@ -3,6 +3,7 @@
  * On wasm, float32 relu and reluGrad run as SIMD passes over the wasm heap (src/ops/kernels/relu-grad-heap.ts).
  */
 import * as tf from '@tensorflow/tfjs-core'
+import { onWasm } from './kernels/wasm-heap.js'
 import { mk } from '../ir/node.js'
 import type { None } from '../ir/ops.js'
 import { reluGradHeap, reluHeap } from './kernels/relu-grad-heap.js'
@@ -34,14 +35,14 @@ export const reluOps = {
       simplify: noSimplify,
       onnx: onnxOp('Relu'),
     }),
-    lower: { default: ([x]) => tf.relu(x!), wasm: ([x]) => (x!.dtype === 'float32' ? reluHeap(x!) : tf.relu(x!)) },
+    lower: { default: ([x]) => tf.relu(x!), wasm: ([x]) => (onWasm() && x!.dtype === 'float32' ? reluHeap(x!) : tf.relu(x!)) },
     fusion: { role: 'activation', activation: 'relu' },
   },
   reluGrad: {
     ...activationGradOp('reluGrad', (y, dy) => tf.mul(dy, tf.cast(tf.greater(y, 0), 'float32'))),
     lower: {
       default: ([y, dy]) => reluGradTf(y!, dy!),
-      wasm: ([y, dy]) => (y!.dtype === 'float32' && dy!.dtype === 'float32' && y!.size === dy!.size ? reluGradHeap(y!, dy!) : reluGradTf(y!, dy!)),
+      wasm: ([y, dy]) => (onWasm() && y!.dtype === 'float32' && dy!.dtype === 'float32' && y!.size === dy!.size ? reluGradHeap(y!, dy!) : reluGradTf(y!, dy!)),
     },
   },
 } satisfies OpFamily<'relu' | 'reluGrad'>

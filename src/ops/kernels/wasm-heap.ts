@@ -14,9 +14,17 @@ export interface WasmHeapBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array
 }
 
-/** True when the active backend is tfjs-backend-wasm (so the heap kernels apply). */
+/** A module whose one function returns a v128 constant: it validates where wasm SIMD128 runs. */
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, ...new Array<number>(16).fill(0), 11])
+let simdRuns: boolean | undefined
+
+/**
+ * True when the active backend is tfjs-backend-wasm and this engine runs wasm SIMD128 (so the heap
+ * kernels, which are SIMD, apply; elsewhere callers take their tfjs compositions).
+ */
 export function onWasm(): boolean {
-  return tf.getBackend() === 'wasm'
+  simdRuns ??= WebAssembly.validate(SIMD_PROBE)
+  return simdRuns && tf.getBackend() === 'wasm'
 }
 
 /**
