@@ -2,8 +2,8 @@
  * Lowering: an (optimized) graph becomes one function over tfjs tensors. Each op's module states its
  * lowering, per backend where it matters (e.g. wasm gets the heap kernels of src/ops/kernels); the entry
  * for the target backend is picked once per node, here. On top of that, a backend may have multi-node
- * patterns (src/compile/lower/fusion.ts; wasm's are in lower/fused-grads.ts): one fused call computes
- * several nodes and makes others dead.
+ * patterns, stated by the ops that anchor them and planned in src/compile/lower/fusion.ts: one fused call
+ * computes several nodes and makes others dead.
  *
  * The work that depends only on the graph (topological order, input slots, when each value is last used)
  * is done once here; a call binds the symbolic dims from the fed tensors (e.g. N = 256, or a last partial

@@ -2,7 +2,7 @@
  * Softmax cross-entropy of logits [B, C] against int32 labels [B] (the mean over the batch, a scalar []),
  * its gradient primitive softmaxCrossEntropyGrad, and correctCount (rows whose first maximum is the
  * label: accuracy's numerator). On wasm, the loss and its gradient on the same logits run as one heap
- * pass (the multi-node pattern of src/compile/lower/fused-grads.ts).
+ * pass (the multi-node pattern `softmaxCE` below, planned by src/compile/lower/fusion.ts).
  */
 import * as tf from '@tensorflow/tfjs-core'
 import * as E from 'fp-ts/lib/Either.js'

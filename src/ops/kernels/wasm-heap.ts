@@ -1,10 +1,10 @@
 /**
- * Plain-JS kernels over tfjs-backend-wasm's heap: registration and typed-array access.
+ * Kernels over tfjs-backend-wasm's heap: registration, typed-array access, and whether they apply.
  *
- * Why: tfjs-wasm runs every elementwise op single-threaded and one op per pass over memory; a
- * fused JS loop over the heap (~1 element/ns) replaces chains of 3-5 such ops, and gives us
- * layouts (im2col/col2im) that tfjs can only build with dozens of slices. Only the wasm backend
- * gets these kernels; callers fall back to tfjs compositions elsewhere.
+ * Why: tfjs-wasm runs every elementwise op single-threaded and one op per pass over memory, and has no
+ * kernels for our fused gradients; a kernel over the heap (the SIMD module of ./simd, or a small JS loop)
+ * replaces chains of 3-6 such ops. Only the wasm backend gets these kernels; callers fall back to tfjs
+ * compositions elsewhere.
  */
 import * as tf from '@tensorflow/tfjs-core'
 

@@ -1,8 +1,9 @@
 /**
- * wasm's multi-node gradient patterns (src/compile/lower/fused-grads.ts): on LeNet's optimized gradient
- * graph the plan fuses the softmax cross-entropy pair, both dense sigmoid grads with their bias sums and
- * both pooled conv sigmoid grads with bias and filter grads; the lowered function then never runs the
- * avgPool2dGrad nodes, runs fewer steps, and still equals the interpreter. cpu keeps the per-node path.
+ * wasm's multi-node gradient patterns (stated by ops/sigmoid.ts and ops/crossEntropy.ts): on LeNet's
+ * optimized gradient graph the plan fuses the softmax cross-entropy pair, both dense sigmoid grads with
+ * their bias sums and both pooled conv sigmoid grads with their bias sums; the lowered function then never
+ * runs the avgPool2dGrad nodes, runs fewer steps, and still equals the interpreter. cpu keeps the per-node
+ * path.
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { describe, expect, it } from 'vitest'

@@ -2,7 +2,7 @@
  * The SIMD128 kernels (AssemblyScript source in ./assembly, binaries built by scripts/build-kernels.mjs)
  * instantiated on tfjs-backend-wasm's own memory, so they read and write tensors in place.
  *
- * Why a second module: tfjs-wasm has no kernels for our fused gradients, and JS loops over the heap run
+ * Why a second module: tfjs-wasm has no kernels for our fused gradients, and JS loops over the heap ran
  * at ~1 element/ns where SIMD does 4 lanes per instruction. The threaded tfjs-wasm build has a shared
  * memory (kernels-shared.wasm, split over two threads by heap-threads.ts), the single-threaded build a
  * plain one (kernels.wasm, one thread).
