@@ -7,21 +7,23 @@
  * get no gradient. Its gradient primitive is batchNormGrad, stacked by `which`.
  *
  * On wasm, with the channel axis last (the layout pass arranges that for images), batch norm and its
- * gradients run as one-pass kernels on the wasm heap (src/ops/kernels/batch-norm-heap.ts).
+ * gradients run as one-pass kernels on the wasm heap (src/ops/kernels/batch-norm-heap.ts), and the
+ * gradients of one x, gamma and dy (x, gamma, beta) come from one shared pass (the `batchNormGrads` pattern).
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { onWasm } from './kernels/wasm-heap.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { type Node, mk } from '../ir/node.js'
+import { type Node, isOp, mk } from '../ir/node.js'
 import { type RShape, ShapeError, showShape } from '../ir/shape.js'
-import { batchNormGradHeap, batchNormHeap } from './kernels/batch-norm-heap.js'
+import { batchNormGradHeap, batchNormGradsHeap, batchNormHeap } from './kernels/batch-norm-heap.js'
+import { onWasm } from './kernels/wasm-heap.js'
 import { constant as scalar, noGrad } from './shared/grad.js'
 import type { OpFamily } from './shared/impl.js'
 import { type LayoutRule, axisIn, axisLayout, inOriginalLayout, placed } from './shared/layout.js'
 import { inForm, original } from './shared/layout-forms.js'
 import type { Plain } from './shared/eval.js'
 import type { Lowering } from './shared/lower.js'
+import type { FusionPattern } from './shared/patterns.js'
 import { ExportError, alongAxis, gradientPrimitive, onnxReduce } from './shared/onnx.js'
 import { canonicalAxis, noFold, noSimplify } from './shared/rewrites.js'
 import { arity, ok } from './shared/shape-rules.js'
@@ -53,6 +55,28 @@ export const onChannelLast =
     const x = xs[0]!
     return onWasm() && x.dtype === 'float32' && axesOf([a.axis], x.rank)[0] === x.rank - 1 ? heap(xs, a, ctx) : otherwise(xs, a, ctx)
   }
+
+/**
+ * wasm: batch norm's gradients (x, gamma, beta) of the same x, gamma and dy from one call, which computes
+ * the moments of x and dy once instead of once per gradient.
+ */
+const batchNormGrads: FusionPattern = (anchor, graph) => {
+  if (!isOp(anchor, 'batchNormGrad') || anchor.dtype !== 'float32' || !onWasm()) return undefined
+  const [x, gamma, dy] = anchor.inputs as [Node, Node, Node]
+  const a = anchor.attrs
+  if (axesOf([a.axis], x.shape.length)[0] !== x.shape.length - 1) return undefined
+  const grads = graph
+    .users(x)
+    .filter((u): u is Node<'batchNormGrad'> => isOp(u, 'batchNormGrad') && u.inputs[1] === gamma && u.inputs[2] === dy && u.attrs.eps === a.eps && u.attrs.axis === a.axis && !graph.claimed(u))
+  if (grads.length < 2) return undefined
+  return {
+    pattern: 'batchNormGrads',
+    inputs: [x, gamma, dy],
+    outputs: grads,
+    dead: [],
+    run: ([xv, g, dyv]) => batchNormGradsHeap(xv!, g!, dyv!, a.eps, grads.map((n) => n.attrs.which)),
+  }
+}
 
 /** Per-channel statistics of the batch: the reduced axes, xhat, 1/sqrt(var + eps), element count. */
 const normalize = (x: tf.Tensor, axis: number, eps: number) => {
@@ -149,6 +173,7 @@ export const batchNormOps = {
     grad: noGrad('second derivatives of cross-entropy and batch norm are not supported'),
     eval: referenceGrad,
     lower: { default: referenceGrad, wasm: onChannelLast((xs, a) => batchNormGradHeap(xs[0]!, xs[1]!, xs[2]!, a.eps, a.which), referenceGrad) },
+    patterns: { wasm: [batchNormGrads] },
     layout: gradLayout,
     fold: noFold,
     simplify: noSimplify,

@@ -28,7 +28,15 @@ export const batchNormInferHeap = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tens
  * @example batchNormGradHeap(x, gamma, dy, 1e-5, 'x')
  */
 export const batchNormGradHeap = (x: tf.Tensor, gamma: tf.Tensor, dy: tf.Tensor, eps: number, which: 'x' | 'gamma' | 'beta'): tf.Tensor =>
-  runHeapKernel(BATCH_NORM_GRAD, { x, gamma, dy }, { eps, which })[0]!
+  batchNormGradsHeap(x, gamma, dy, eps, [which])[0]!
+
+/**
+ * Several of batch norm's gradients of the same x, gamma and dy from one pass over x and dy: one tensor
+ * per entry of `which`, in order ('x': like x; 'gamma', 'beta': [C]).
+ * @example const [dx, dGamma, dBeta] = batchNormGradsHeap(x, gamma, dy, 1e-5, ['x', 'gamma', 'beta'])
+ */
+export const batchNormGradsHeap = (x: tf.Tensor, gamma: tf.Tensor, dy: tf.Tensor, eps: number, which: readonly ('x' | 'gamma' | 'beta')[]): tf.Tensor[] =>
+  runHeapKernel(BATCH_NORM_GRAD, { x, gamma, dy }, { eps, which: [...which] })
 
 /**
  * Per-channel mean or unbiased variance of channel-last x [..., C]: [C].

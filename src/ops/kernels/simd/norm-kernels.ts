@@ -147,35 +147,38 @@ registerHeapKernel(BATCH_NORM_INFER, ['x', 'gamma', 'beta', 'mean', 'variance'],
 
 registerHeapKernel(BATCH_NORM_GRAD, ['x', 'gamma', 'dy'], (backend, [x, gamma, dy], attrs) => {
   const eps = attrs['eps'] as number
-  const which = attrs['which'] as 'x' | 'gamma' | 'beta'
+  const which = attrs['which'] as readonly ('x' | 'gamma' | 'beta')[]
   const c = x!.shape[x!.shape.length - 1] ?? 1
-  if (which === 'beta') {
-    const sumDy = moments(backend, dy!, undefined, false).sum
+  const vector = (values: ArrayLike<number>): tf.TensorInfo => {
     const out = backend.makeOutput([c], 'float32')
-    f32(backend, out).set(sumDy)
-    return [out]
+    f32(backend, out).set(values)
+    return out
+  }
+  // beta alone needs only sum(dy); anything else needs the moments of x and dy (one pass, shared)
+  if (which.every((w) => w === 'beta')) {
+    const sumDy = moments(backend, dy!, undefined, false).sum
+    return which.map(() => vector(sumDy))
   }
   const st = moments(backend, x!, dy)
   const invStd = st.variance.map((v) => 1 / Math.sqrt(v + eps))
-  if (which === 'gamma') {
+  return which.map((w) => {
+    if (w === 'beta') return vector(st.sumDy)
     // sum(dy * xhat) = invStd * sum(dy * (x - mean))
-    const out = backend.makeOutput([c], 'float32')
-    f32(backend, out).set(invStd.map((s, k) => s * st.sumDyXc[k]!))
-    return [out]
-  }
-  // dx = gamma * invStd * (dy - sum(dy) / M - xhat * sum(dy * xhat) / M), as dy * a + x * b + c0 per channel
-  const g = f32(backend, gamma!)
-  const a = new Float64Array(c)
-  const b = new Float64Array(c)
-  const c0 = new Float64Array(c)
-  for (let k = 0; k < c; k++) {
-    const s = g[k]! * invStd[k]!
-    const q = (invStd[k]! * invStd[k]! * st.sumDyXc[k]!) / st.m
-    a[k] = s
-    b[k] = -s * q
-    c0[k] = -s * (st.sumDy[k]! / st.m - q * st.mean[k]!)
-  }
-  return [affine(backend, x!, dy, a, b, c0)]
+    if (w === 'gamma') return vector(invStd.map((s, k) => s * st.sumDyXc[k]!))
+    // dx = gamma * invStd * (dy - sum(dy) / M - xhat * sum(dy * xhat) / M), as dy * a + x * b + c0 per channel
+    const g = f32(backend, gamma!)
+    const a = new Float64Array(c)
+    const b = new Float64Array(c)
+    const c0 = new Float64Array(c)
+    for (let k = 0; k < c; k++) {
+      const s = g[k]! * invStd[k]!
+      const q = (invStd[k]! * invStd[k]! * st.sumDyXc[k]!) / st.m
+      a[k] = s
+      b[k] = -s * q
+      c0[k] = -s * (st.sumDy[k]! / st.m - q * st.mean[k]!)
+    }
+    return affine(backend, x!, dy, a, b, c0)
+  })
 })
 
 registerHeapKernel(CHANNEL_STAT, ['x'], (backend, [x], attrs) => {
