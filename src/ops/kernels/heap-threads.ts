@@ -150,6 +150,16 @@ function startPool(): Pool | undefined {
 }
 
 /**
+ * Runs `run` over items [0, count) with `params` on this thread, cut into the same up to {@link CHUNKS}
+ * ranges, in order, that {@link runSplit} hands out: `run(lo, hi, range, ...params)`.
+ * @example runRanges(exports.columnSums, [x, scratch, f], rows)
+ */
+export function runRanges(run: (...args: number[]) => void, params: readonly number[], count: number): void {
+  const chunk = Math.ceil(count / CHUNKS)
+  for (let c = 0; c * chunk < count; c++) run(c * chunk, Math.min((c + 1) * chunk, count), c, ...params)
+}
+
+/**
  * Runs kernel `name` over items [0, count) with `params`, cut into up to {@link CHUNKS} ranges: on two
  * threads when possible (both claim ranges from a shared counter, so a worker that wakes late or is
  * descheduled by other load costs the main thread at most one range of waiting), else on the main
@@ -161,9 +171,7 @@ export function runSplit(name: string, params: readonly number[], count: number,
   if (k === undefined) throw new Error(`runSplit: unknown kernel ${name}`)
   if (count <= 0) return
   const chunk = Math.ceil(count / CHUNKS)
-  const alone = () => {
-    for (let c = 0; c * chunk < count; c++) k.run(c * chunk, Math.min((c + 1) * chunk, count), c, ...params)
-  }
+  const alone = () => runRanges(k.run, params, count)
   const two = mode !== 'off' && (mode === 'always' || count >= minCount) && count >= 2 && params.length <= PARAMS
   if (!two) return alone()
   pool ??= startPool()

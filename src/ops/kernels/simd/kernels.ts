@@ -52,10 +52,14 @@ export const scratch = (backend: WasmHeapBackend, size: number): { info: tf.Tens
   return { info, free: () => void (backend as unknown as SimdBackend).disposeData(info.dataId, true) }
 }
 
-/** Folds the slots' row accumulators [SLOTS, stride] (first `row` floats of each, period c) into [c], in slot order. */
-const foldRows = (acc: Float32Array, stride: number, row: number, c: number): Float64Array => {
+/**
+ * Folds per-slot row sums into per-channel totals, in slot order (so the result does not depend on which
+ * thread filled which slot): slot t's row is `values[offset + t * stride ..][0, row)`, period c.
+ * @example foldSlots(acc, SLOTS, 2 * row, row, c) // [c]
+ */
+export const foldSlots = (values: ArrayLike<number>, slots: number, stride: number, row: number, c: number, offset = 0): Float64Array => {
   const out = new Float64Array(c)
-  for (let t = 0; t < SLOTS; t++) for (let i = 0; i < row; i++) out[i % c] += acc[t * stride + i]!
+  for (let t = 0; t < slots; t++) for (let i = 0; i < row; i++) out[i % c] += values[offset + t * stride + i]!
   return out
 }
 
@@ -74,7 +78,7 @@ registerHeapKernel(POOLED_SIGMOID_GRAD, ['y', 'dp'], (backend, [y, dp], attrs) =
   const acc = scratch(backend, SLOTS * 2 * row)
   const args = [simd.ptr(y), simd.ptr(dp), dx ? simd.ptr(dx) : 0, simd.ptr(acc.info), h, w, c, oh, ow, kH, kW, 1 / (kH * kW)]
   simd.run('sigmoidGradRows', n * h, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, row)))
-  f32(backend, db).set(foldRows(f32(backend, acc.info), 2 * row, row, c))
+  f32(backend, db).set(foldSlots(f32(backend, acc.info), SLOTS, 2 * row, row, c))
   acc.free()
   return dx ? [dx, db] : [db]
 })
@@ -87,7 +91,7 @@ registerHeapKernel(SIGMOID_GRAD_BIAS, ['y', 'dy'], (backend, [y, dy]) => {
   const db = backend.makeOutput([f], 'float32')
   const acc = scratch(backend, SLOTS * 2 * f)
   simd.run('sigmoidGradRows', rows, [simd.ptr(y), simd.ptr(dy), simd.ptr(dz), simd.ptr(acc.info), 1, 1, f, 1, 1, 1, 1, 1], Math.ceil(SPLIT_MIN_ELEMENTS / f))
-  f32(backend, db).set(foldRows(f32(backend, acc.info), 2 * f, f, f))
+  f32(backend, db).set(foldSlots(f32(backend, acc.info), SLOTS, 2 * f, f, f))
   acc.free()
   return [dz, db]
 })
@@ -99,7 +103,7 @@ registerHeapKernel(COLUMN_SUMS, ['x'], (backend, [x]) => {
   const out = backend.makeOutput([f], 'float32')
   const acc = scratch(backend, SLOTS * f)
   simd.run('columnSums', rows, [simd.ptr(x), simd.ptr(acc.info), f], Math.ceil(SPLIT_MIN_ELEMENTS / f))
-  f32(backend, out).set(foldRows(f32(backend, acc.info), f, f, f))
+  f32(backend, out).set(foldSlots(f32(backend, acc.info), SLOTS, f, f, f))
   acc.free()
   return [out]
 })

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type * as tf from '@tensorflow/tfjs-core'
-import { CHUNKS, registerSimdSplitKernel, runSplit, type SharedSimd } from '../heap-threads.js'
+import { CHUNKS, registerSimdSplitKernel, runRanges, runSplit, type SharedSimd } from '../heap-threads.js'
 import type { WasmHeapBackend } from '../wasm-heap.js'
 
 /** The parts of tfjs-backend-wasm's BackendWasm the SIMD kernels need beyond {@link WasmHeapBackend}. */
@@ -78,9 +78,8 @@ export function simdOn(backend: WasmHeapBackend): Simd | undefined {
       },
       run: (name, count, args, minCount) => {
         if (count <= 0) return
-        if (shared) return runSplit(`simd:${name}`, args, count, minCount)
-        const chunk = Math.ceil(count / SLOTS)
-        for (let c = 0; c * chunk < count; c++) exports[name]!(c * chunk, Math.min((c + 1) * chunk, count), c, ...args)
+        if (shared) runSplit(`simd:${name}`, args, count, minCount)
+        else runRanges(exports[name]!, args, count)
       },
     }
     instances.set(memory, simd)

@@ -11,7 +11,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core'
 import { f32, registerHeapKernel, type WasmHeapBackend } from '../wasm-heap.js'
-import { SPLIT_MIN_ELEMENTS, scratch, simdOf, size } from './kernels.js'
+import { SPLIT_MIN_ELEMENTS, foldSlots, scratch, simdOf, size } from './kernels.js'
 
 /** x, gamma, beta (attrs eps) -> training-mode batch norm of channel-last x with the batch's statistics. */
 export const BATCH_NORM = 'TypegradBatchNorm'
@@ -83,11 +83,7 @@ const moments = (backend: WasmHeapBackend, x: tf.TensorInfo, dy: tf.TensorInfo |
   const args = [simd.ptr(x), dy ? simd.ptr(dy) : 0, base, at64, f, rows, perItem]
   simd.run('channelMoments', items, args, Math.ceil(SPLIT_MIN_ELEMENTS / (perItem * f)))
   const sums = new Float64Array(simd.memory.buffer, at64, 4 * items * f)
-  const fold = (stat: number): Float64Array => {
-    const s = new Float64Array(c)
-    for (let t = 0; t < items; t++) for (let i = 0; i < f; i++) s[i % c]! += sums[(t * 4 + stat) * f + i]!
-    return s
-  }
+  const fold = (stat: number): Float64Array => foldSlots(sums, items, 4 * f, f, c, stat * f)
   const [s1, s2, sd, sdx] = [fold(0), fold(1), fold(2), fold(3)]
   out.sum.set(s1)
   for (let k = 0; k < c; k++) {
