@@ -1,0 +1,41 @@
+// Helpers shared by the SIMD kernels (inlined at every use).
+
+/**
+ * a * b + c per lane: one fused multiply-add where the build enables relaxed SIMD (kernels-*-fma.wasm; the
+ * engine fuses or not, fixed per machine), else a multiply and an add (bitwise as before).
+ */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c)
+  return f32x4.add(c, f32x4.mul(a, b))
+}
+
+// @ts-ignore: decorator
+@inline export function fillZero(p: usize, bytes: i32, z: v128): void {
+  let i = 0
+  for (; i + 16 <= bytes; i += 16) v128.store(p + i, z)
+  for (; i < bytes; i += 4) store<f32>(p + i, 0)
+}
+
+// ---- partial vectors (channel tails) ----
+
+/** Loads the first `valid` (1..4) floats at p into lanes 0.., zero-filling the rest (never reads past them). */
+// @ts-ignore: decorator
+@inline export function loadPart(p: usize, valid: i32): v128 {
+  if (valid >= 4) return v128.load(p)
+  if (valid == 2) return v128.load64_zero(p)
+  if (valid == 1) return v128.load32_zero(p)
+  return f32x4.replace_lane(v128.load64_zero(p), 2, load<f32>(p, 8))
+}
+
+/** Stores the first `valid` (1..4) lanes of v at p. */
+// @ts-ignore: decorator
+@inline export function storePart(p: usize, v: v128, valid: i32): void {
+  if (valid >= 4) v128.store(p, v)
+  else if (valid == 2) v128.store64_lane(p, v, 0)
+  else if (valid == 1) v128.store32_lane(p, v, 0)
+  else {
+    v128.store64_lane(p, v, 0)
+    v128.store32_lane(p, v, 2, 8)
+  }
+}
