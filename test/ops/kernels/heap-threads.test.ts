@@ -12,6 +12,7 @@ import { columnSums, conv2dFilterGrad, conv2dInputGrad, conv2dOneChannel, pooled
 import { batchNormGradHeap, batchNormHeap, channelStatHeap } from '../../../src/ops/kernels/batch-norm-heap.js'
 import { maxPool2dGradHeap } from '../../../src/ops/kernels/max-pool2d-grad-heap.js'
 import { reluGradHeap, reluHeap } from '../../../src/ops/kernels/relu-grad-heap.js'
+import { simdFma } from '../../../src/ops/kernels/simd/module.js'
 import { initWasm } from '../../../src/runtime/backends/wasm.js'
 import { seeded } from './support.js'
 
@@ -42,6 +43,10 @@ describe('heap kernels on two threads', () => {
     expect(heapThreadsActive()).toBe(true)
   })
   afterAll(() => setHeapThreads('auto'))
+
+  it('run the fused multiply-add binaries (relaxed SIMD, enabled on Node 20 by the loader)', () => {
+    expect(simdFma()).toBe(true)
+  })
 
   it('SIMD pooled sigmoid grad and column sums: two threads equal one thread bitwise, sums included', () => {
     fc.assert(

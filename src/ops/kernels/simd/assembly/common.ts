@@ -1,7 +1,7 @@
 // Helpers shared by the SIMD kernels (inlined at every use).
 
 /**
- * a * b + c per lane: one fused multiply-add where the build enables relaxed SIMD (kernels-*-fma.wasm; the
+ * a * b + c per lane: one fused multiply-add where the build enables relaxed SIMD (the -fma binaries; the
  * engine fuses or not, fixed per machine), else a multiply and an add (bitwise as before).
  */
 // @ts-ignore: decorator
