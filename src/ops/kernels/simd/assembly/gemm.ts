@@ -1,5 +1,5 @@
-import { activate } from './activation'
-import { loadPart, madd, storePart } from './common'
+import { storeTile4x8 } from './activation'
+import { loadPart, madd, transposeStore } from './common'
 
 // ---- dense matrix product: C = act(A B + bias) over packed panels ----
 //
@@ -63,36 +63,37 @@ export function gemmPackB(lo: i32, hi: i32, slot: i32, b: usize, bp: usize, k: i
   if (rows == 4) {
     for (; kk + 4 <= k; kk += 4) {
       const s = r0 + (<usize>kk << 2)
-      const x0 = v128.load(s)
-      const x1 = v128.load(s + stride)
-      const x2 = v128.load(s + 2 * stride)
-      const x3 = v128.load(s + 3 * stride)
-      const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5)
-      const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5)
-      const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7)
-      const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7)
-      const d = pa + (<usize>kk << 4)
-      v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5))
-      v128.store(d, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16)
-      v128.store(d, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32)
-      v128.store(d, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48)
+      transposeStore(pa + (<usize>kk << 4), v128.load(s), v128.load(s + stride), v128.load(s + 2 * stride), v128.load(s + 3 * stride))
     }
   }
   for (; kk < k; kk++)
     for (let r = 0; r < 4; r++) store<f32>(pa + (<usize>(kk * 4 + r) << 2), r < rows ? load<f32>(r0 + <usize>r * stride + (<usize>kk << 2)) : 0)
 }
 
-/** Stores act(lo|hi + bias) to the first `cols` (1..8) floats at p. */
+/**
+ * One 4 x 8 tile of act(A B + bias): A's 4 rows packed as pa [K, 4], B's 8 columns as bq [K, 8]; rows r <
+ * `rows` go to out + r * rowStep, their first `cols` columns (bias[j0 ..], bias 0: none).
+ */
 // @ts-ignore: decorator
-@inline function storeRow(p: usize, lo: v128, hi: v128, bl: v128, bh: v128, cols: i32, act: i32): void {
-  const vl = activate(f32x4.add(lo, bl), act)
-  if (cols >= 8) {
-    v128.store(p, vl)
-    v128.store(p, activate(f32x4.add(hi, bh), act), 16)
-    return
+@inline export function tile4x8(pa: usize, bq: usize, k: i32, out: usize, rowStep: usize, rows: i32, cols: i32, bias: usize, j0: i32, act: i32): void {
+  const z = f32x4.splat(0)
+  let a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, d0 = z, d1 = z
+  let ap = pa
+  for (let kk = 0; kk < k; kk++) {
+    const w0 = v128.load(bq)
+    const w1 = v128.load(bq, 16)
+    let x = v128.load32_splat(ap)
+    a0 = madd(x, w0, a0); a1 = madd(x, w1, a1)
+    x = v128.load32_splat(ap, 4)
+    b0 = madd(x, w0, b0); b1 = madd(x, w1, b1)
+    x = v128.load32_splat(ap, 8)
+    c0 = madd(x, w0, c0); c1 = madd(x, w1, c1)
+    x = v128.load32_splat(ap, 12)
+    d0 = madd(x, w0, d0); d1 = madd(x, w1, d1)
+    ap += 16
+    bq += 32
   }
-  storePart(p, vl, min(cols, 4))
-  if (cols > 4) storePart(p + 16, activate(f32x4.add(hi, bh), act), cols - 4)
+  storeTile4x8(out, rowStep, rows, cols, bias, j0, act, a0, a1, b0, b1, c0, c1, d0, d1)
 }
 
 /**
@@ -106,42 +107,14 @@ export function gemm(
 ): void {
   const pa = scratch + (<usize>(slot * k * 4) << 2)
   const n8 = (n + 7) >> 3
-  const z = f32x4.splat(0)
   const rowBytes = <usize>n << 2
   for (let panel = lo; panel < hi; panel++) {
     const i0 = panel << 2
     const rows = min(4, m - i0)
     packRows(a, pa, i0, m, k, transA)
     for (let p = 0; p < n8; p++) {
-      let a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, d0 = z, d1 = z
-      let ap = pa
-      let bq = bp + (<usize>(p * k * 8) << 2)
-      for (let kk = 0; kk < k; kk++) {
-        const w0 = v128.load(bq)
-        const w1 = v128.load(bq, 16)
-        let x = v128.load32_splat(ap)
-        a0 = madd(x, w0, a0); a1 = madd(x, w1, a1)
-        x = v128.load32_splat(ap, 4)
-        b0 = madd(x, w0, b0); b1 = madd(x, w1, b1)
-        x = v128.load32_splat(ap, 8)
-        c0 = madd(x, w0, c0); c1 = madd(x, w1, c1)
-        x = v128.load32_splat(ap, 12)
-        d0 = madd(x, w0, d0); d1 = madd(x, w1, d1)
-        ap += 16
-        bq += 32
-      }
       const j0 = p << 3
-      const cols = min(8, n - j0)
-      let bl = z, bh = z
-      if (bias != 0) {
-        bl = loadPart(bias + (<usize>j0 << 2), min(cols, 4))
-        if (cols > 4) bh = loadPart(bias + (<usize>j0 << 2) + 16, cols - 4)
-      }
-      const out = c + (<usize>(i0 * n + j0) << 2)
-      storeRow(out, a0, a1, bl, bh, cols, act)
-      if (rows > 1) storeRow(out + rowBytes, b0, b1, bl, bh, cols, act)
-      if (rows > 2) storeRow(out + 2 * rowBytes, c0, c1, bl, bh, cols, act)
-      if (rows > 3) storeRow(out + 3 * rowBytes, d0, d1, bl, bh, cols, act)
+      tile4x8(pa, bp + (<usize>(p * k * 8) << 2), k, c + (<usize>(i0 * n + j0) << 2), rowBytes, rows, min(8, n - j0), bias, j0, act)
     }
   }
 }
