@@ -201,8 +201,9 @@ registerHeapKernel(CONV2D_INPUT_GRAD, ['dy', 'w'], (backend, [dy, w], attrs) => 
     for (let kx = 0; kx < kw; kx++)
       for (let c = 0; c < ci; c++)
         for (let o = 0; o < co; o++) p[(((ky * kw + kw - 1 - kx) * nq + (o >> 2)) * ci + c) * 4 + (o & 3)] = ws[((ky * kw + kx) * ci + c) * co + o]!
-  const args = [simd.ptr(dy), simd.ptr(packed.info), simd.ptr(dx), h, wd, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl, attrs['top'] as number, attrs['left'] as number]
-  simd.run('conv2dInputGrad', n, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (oh * ow * co * kh * kw) / 8)))
+  const args = [simd.ptr(dy), simd.ptr(packed.info), simd.ptr(dx), n, h, wd, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl, attrs['top'] as number, attrs['left'] as number]
+  // work items are groups of four images (the kernel's widest tile), the last one partial
+  simd.run('conv2dInputGrad', Math.ceil(n / 4), args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (oh * ow * co * kh * kw) / 2)))
   packed.free()
   return [dx]
 })

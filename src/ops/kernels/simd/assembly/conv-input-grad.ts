@@ -40,18 +40,19 @@ function firstTap(u: i32, d: i32, s: i32, o: i32, hi: i32): i32 {
 }
 
 /**
- * Images [lo, hi) of dx [N, H, W, Ci] = the input gradient of an NHWC conv2d from dy [N, OH, OW, Co], as a
+ * Images [4 lo, min(4 hi, N)) of dx [N, H, W, Ci] = the input gradient of an NHWC conv2d from dy [N, OH, OW, Co], as a
  * gather: each dx position sums dy W over the taps that read it from inside dy (none on padding), then is
  * stored once (no zero fill, no read-modify-write). Output channels are the lanes: `wq` is the filter packed
  * as [KH, KW reversed, ceil(Co/4), Ci, 4] (Co zero-padded to a multiple of 4), so one dy vector (4 output
  * channels of one position) multiplies the vectors of several input channels, each its own accumulator,
  * lane-summed at the end: no lanes wasted when Co % 4 == 0, whatever Ci. With stride and dilation 1 along
  * the width and Co % 4 == 0, a row of taps reads dy and (kx reversed) wq contiguously: one flat loop, and
- * four images at a time share the filter loads (4 images x 2 input channels = 8 accumulators, enough
- * independent chains to hide the multiply-add latency). Other images, one at a time, up to 8 channels.
+ * the four images of a work item share the filter loads (4 images x 2 input channels = 8 accumulators,
+ * enough independent chains to hide the multiply-add latency). Otherwise (or fewer than four images left)
+ * one image at a time, up to 8 channels. Both sum in the same order: the same bits either way.
  */
 export function conv2dInputGrad(
-  lo: i32, hi: i32, slot: i32, dy: usize, wq: usize, dx: usize,
+  lo: i32, hi: i32, slot: i32, dy: usize, wq: usize, dx: usize, n: i32,
   h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dwl: i32, top: i32, left: i32,
 ): void {
   const nq = (co + 3) >> 2
@@ -66,9 +67,9 @@ export function conv2dInputGrad(
   // one-image channel groups of at most 8 (accumulators), as even as possible
   const groups = (ci + 7) >> 3
   const gs = (ci + groups - 1) / groups
-  let b = lo
-  for (; b < hi; b++) {
-    const four = flat && b + 4 <= hi
+  const end = min(hi << 2, n)
+  for (let b = lo << 2; b < end; b++) {
+    const four = flat && b + 4 <= end
     const dyImage = dy + <usize>b * dyImageBytes
     let p = dx + <usize>b * dxImageBytes
     for (let iy = 0; iy < h; iy++) {
