@@ -113,7 +113,7 @@ export const lower = (outputs: readonly Node[], options: LowerOptions & LowerExt
   const leaves = nodes.filter((n): n is Node<'input'> | Node<'param'> => n.op === 'input' || n.op === 'param')
   const leafDims = new Set(leaves.flatMap((l) => symbols(l.shape)))
   const learns = (n: Node) => symbols(n.shape).some((d) => !leafDims.has(d))
-  // Multi-node patterns of the backend (empty plan elsewhere): a fused call runs where its first output
+  // Multi-node patterns of the backend (empty plan elsewhere): a fused call runs where its outputs[0]
   // would, its other outputs are not lowered on their own, and its dead nodes are not computed at all.
   const plan = fusionPlan(outputs, options.backend, nodes)
   const steps: Step[] = []

@@ -28,6 +28,7 @@ declare module '../ir/ops.js' {
 export const arithOps = {
   neg: unaryOp('neg', {
     run: (x) => tf.neg(x),
+    program: 'neg',
     grad: (_y, dy) => [neg(dy)],
     fold: foldUnary((v) => -v),
     simplify: (n) => (n.inputs[0]!.op === 'neg' ? n.inputs[0]!.inputs[0] : undefined),
@@ -37,6 +38,7 @@ export const arithOps = {
   log: unaryOp('log', { run: (x) => tf.log(x), grad: (y, dy) => [div(dy, y.inputs[0]!)], fold: foldUnary(Math.log), simplify: noSimplify, onnx: onnxOp('Log') }),
   sqrt: unaryOp('sqrt', {
     run: (x) => tf.sqrt(x),
+    program: 'sqrt',
     grad: (y, dy) => [div(dy, mul(constant(2), y))],
     fold: foldUnary(Math.sqrt),
     simplify: noSimplify,
@@ -44,6 +46,7 @@ export const arithOps = {
   }),
   square: unaryOp('square', {
     run: (x) => tf.square(x),
+    program: 'square',
     grad: (y, dy) => [mul(dy, mul(constant(2), y.inputs[0]!))],
     fold: foldUnary((v) => v * v),
     simplify: noSimplify,

@@ -37,6 +37,7 @@ export const binaryOps = {
   add: {
     ...binaryOp('add', {
       run: (a, b) => tf.add(a, b),
+      program: 'add',
       grad: (y, dy, need) => {
         const [a, b] = y.inputs
         return [need[0] ? unbroadcast(dy, a!.shape) : undefined, need[1] ? unbroadcast(dy, b!.shape) : undefined]
@@ -49,6 +50,7 @@ export const binaryOps = {
   },
   sub: binaryOp('sub', {
     run: (a, b) => tf.sub(a, b),
+    program: 'sub',
     grad: (y, dy, need) => {
       const [a, b] = y.inputs
       return [need[0] ? unbroadcast(dy, a!.shape) : undefined, need[1] ? unbroadcast(neg(dy), b!.shape) : undefined]
@@ -61,6 +63,7 @@ export const binaryOps = {
   }),
   mul: binaryOp('mul', {
     run: (a, b) => tf.mul(a, b),
+    program: 'mul',
     grad: (y, dy, need) => {
       const [a, b] = y.inputs
       return [need[0] ? unbroadcast(mul(dy, b!), a!.shape) : undefined, need[1] ? unbroadcast(mul(dy, a!), b!.shape) : undefined]
@@ -73,6 +76,7 @@ export const binaryOps = {
   // y = a / b: da = dy / b, db = -dy * y / b
   div: binaryOp('div', {
     run: (a, b) => tf.div(a, b),
+    program: 'div',
     grad: (y, dy, need) => {
       const [a, b] = y.inputs
       return [need[0] ? unbroadcast(div(dy, b!), a!.shape) : undefined, need[1] ? unbroadcast(neg(div(mul(dy, y), b!)), b!.shape) : undefined]

@@ -22,9 +22,10 @@ export const emptyPlan: FusionPlan = { calls: [], callOf: new Map(), dead: new S
 
 /**
  * Matches the patterns of each anchor (`patternsOf`, first match wins per anchor, anchors in topo order,
- * no node in two calls) over the topo-ordered `nodes` whose roots are `outputs`. A match is kept only if it is sound for the driver: its
- * inputs come before its first output, and its dead nodes are not outputs and are used only by the call's
- * own nodes (so skipping them changes nothing else).
+ * no node in two calls) over the topo-ordered `nodes` whose roots are `outputs`. A match is kept only if it is sound for the driver,
+ * which runs the call in place of its first output (`outputs[0]`): its inputs come before that node, every
+ * other node reading one of its outputs comes after it, and its dead nodes are not outputs and are used
+ * only by the call's own nodes (so skipping them changes nothing else).
  *
  * @example
  * const plan = planFusion(topo(roots), roots, (n) => ops[n.op].patterns?.wasm ?? [])
@@ -44,12 +45,13 @@ export const planFusion = (nodes: readonly Node[], outputs: readonly Node[], pat
     claimed: (n) => taken.has(n.id),
   }
   const sound = (c: FusedCall): boolean => {
+    if (c.outputs.length === 0) return false
     const mine = new Set([...c.outputs, ...c.dead].map((n) => n.id))
-    const first = Math.min(...c.outputs.map(graph.position))
+    const at = graph.position(c.outputs[0]!)
     return (
-      c.outputs.length > 0 &&
       [...mine].every((id) => !taken.has(id)) &&
-      c.inputs.every((x) => graph.position(x) < first) &&
+      c.inputs.every((x) => graph.position(x) < at) &&
+      c.outputs.every((o) => graph.users(o).every((u) => mine.has(u.id) || graph.position(u) > at)) &&
       c.dead.every((d) => !roots.has(d.id) && graph.users(d).every((u) => mine.has(u.id)))
     )
   }

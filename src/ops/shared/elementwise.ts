@@ -13,6 +13,8 @@ import { elementwiseLayout } from './layout.js'
 import { type OnnxRule, gradientPrimitive } from './onnx.js'
 import { type Folder, type Simplifier, asWritten, noFold, noSimplify } from './rewrites.js'
 import { broadcastBoth, sameAsInput } from './shape-rules.js'
+import type { ProgramOp } from '../kernels/elementwise-program.js'
+import { elementwiseChain, registerProgramOp } from './elementwise-fusion.js'
 
 /** What an elementwise op states itself. @example { grad: (_y, dy) => [neg(dy)], fold: foldUnary((v) => -v), simplify: noSimplify, onnx: onnxOp('Neg') } */
 export interface ElementwiseSpec {
@@ -20,14 +22,24 @@ export interface ElementwiseSpec {
   readonly fold: Folder<Op>
   readonly simplify: Simplifier<Op>
   readonly onnx: OnnxRule<Op>
+  /** The elementwise-program instruction computing the op: chains of such ops fuse into one pass on wasm (./elementwise-fusion.ts). */
+  readonly program?: ProgramOp
+}
+
+/** The wasm fusion pattern of an op with a program instruction (registered for the fusion to find). */
+const programPatterns = (op: Op, program: ProgramOp | undefined): Pick<OpImpl<Op>, 'patterns'> => {
+  if (program === undefined) return {}
+  registerProgramOp(op, program)
+  return { patterns: { wasm: [elementwiseChain] } }
 }
 
 /**
  * The unary elementwise op `_op` computing `run` (the reference and every backend's lowering).
  * @example neg: unaryOp('neg', { run: tf.neg, grad: (_y, dy) => [neg(dy)], fold: foldUnary((v) => -v), simplify: noSimplify, onnx: onnxOp('Neg') })
  */
-export const unaryOp = <O extends Op>(_op: O, spec: ElementwiseSpec & { readonly run: (x: tf.Tensor) => tf.Tensor }): OpImpl<O> & { readonly elementwise: 'unary' } => ({
+export const unaryOp = <O extends Op>(op: O, spec: ElementwiseSpec & { readonly run: (x: tf.Tensor) => tf.Tensor }): OpImpl<O> & { readonly elementwise: 'unary' } => ({
   elementwise: 'unary',
+  ...programPatterns(op, spec.program),
   shape: sameAsInput,
   grad: spec.grad,
   eval: ([x]) => spec.run(x!),
@@ -48,6 +60,7 @@ export const binaryOp = <O extends Op>(
   spec: ElementwiseSpec & { readonly run: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor },
 ): OpImpl<O> & { readonly elementwise: 'binary' } => ({
   elementwise: 'binary',
+  ...programPatterns(name, spec.program),
   shape: broadcastBoth(name),
   grad: spec.grad,
   eval: ([a, b]) => spec.run(a!, b!),

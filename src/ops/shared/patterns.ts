@@ -14,9 +14,12 @@ import type { BackendName, LowerContext } from './lower.js'
 export interface FusedCall {
   /** The pattern's name (for plan inspection and profiles), e.g. 'pooledSigmoidGrad'. */
   readonly pattern: string
-  /** Values read; all come before the call's first output in topological order. */
+  /** Values read; all come before `outputs[0]` in topological order. */
   readonly inputs: readonly Node[]
-  /** Nodes whose values the call produces instead of their own lowerings. */
+  /**
+   * Nodes whose values the call produces instead of their own lowerings. The call runs in place of
+   * `outputs[0]`: nodes outside the call that read any output must come after it.
+   */
   readonly outputs: readonly Node[]
   /** Nodes made unnecessary by the call: only the call's nodes used them, nothing computes them. */
   readonly dead: readonly Node[]
