@@ -127,16 +127,9 @@ registerHeapKernel(CONV2D_FILTER_GRAD, ['xp', 'dy'], (backend, [xp, dy], attrs) 
   const args = [simd.ptr(xp), simd.ptr(dy), simd.ptr(parts.info), hp, wp, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl, yBlocks, chunk]
   const work = n * oh * ow * rows * co
   simd.run('conv2dFilterGrad', units, args, work >= 64 * SPLIT_MIN_ELEMENTS ? 2 : units + 1)
-  // dW [rows, co] from the slots' [rows, coP], added in slot order
+  // dW from the ranges' slots, added in slot order
   const ranges = Math.ceil(units / Math.ceil(units / SLOTS))
-  const ps = f32(backend, parts.info)
-  const sum = new Float64Array(rows * coP)
-  for (let s = 0; s < ranges; s++) {
-    const base = s * rows * coP
-    for (let i = 0; i < rows * coP; i++) sum[i] += ps[base + i]!
-  }
-  const out = f32(backend, dw)
-  for (let r = 0; r < rows; r++) for (let o = 0; o < co; o++) out[r * co + o] = sum[r * coP + o]!
+  simd.run('conv2dFilterGradFold', rows, [simd.ptr(parts.info), simd.ptr(dw), rows, co, ranges], rows + 1)
   parts.free()
   return [dw]
 })

@@ -1,4 +1,4 @@
-import { fillZero, madd } from './common'
+import { fillZero, madd, storePart } from './common'
 
 // ---- conv2d filter gradient ----
 
@@ -82,6 +82,24 @@ export function conv2dFilterGrad(
           default: tile(4, 1, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3)
         }
       }
+    }
+  }
+}
+
+/**
+ * Rows [lo, hi) of dW [M, Co] = the sum of {@link conv2dFilterGrad}'s `ranges` slots [M, CoP] of parts,
+ * added in slot order (the same bits whichever thread filled which slot).
+ */
+export function conv2dFilterGradFold(lo: i32, hi: i32, slot: i32, parts: usize, dw: usize, m: i32, co: i32, ranges: i32): void {
+  const coP = (co + 3) & ~3
+  const slotBytes = <usize>m * <usize>coP << 2
+  for (let r = lo; r < hi; r++) {
+    const src = parts + (<usize>(r * coP) << 2)
+    const dst = dw + (<usize>(r * co) << 2)
+    for (let o = 0; o < co; o += 4) {
+      let sum = v128.load(src + (<usize>o << 2))
+      for (let s = 1; s < ranges; s++) sum = f32x4.add(sum, v128.load(src + <usize>s * slotBytes + (<usize>o << 2)))
+      storePart(dst + (<usize>o << 2), sum, co - o)
     }
   }
 }
