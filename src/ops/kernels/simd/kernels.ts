@@ -116,8 +116,9 @@ registerHeapKernel(CONV2D_FILTER_GRAD, ['xp', 'dy'], (backend, [xp, dy], attrs) 
   const [, oh, ow] = dy.shape as [number, number, number, number]
   const simd = simdOf(backend)
   const dw = backend.makeOutput([kh, kw, ci, co], 'float32')
-  // units: images, cut into row blocks when the batch is too small to fill the ranges
-  const yBlocks = Math.max(1, Math.min(oh, Math.ceil(SLOTS / n)))
+  // units: images, cut into row blocks when the batch is too small for a few ranges per thread (not
+  // more: each unit's tiles add their sums to the slot)
+  const yBlocks = Math.max(1, Math.min(oh, Math.ceil(4 / n)))
   const units = n * yBlocks
   // a pass over ~256 positions at a time per register tile: long loops, data still in cache
   const chunk = yBlocks > 1 ? 1 : Math.max(1, Math.floor(256 / (oh * ow)))
@@ -125,6 +126,7 @@ registerHeapKernel(CONV2D_FILTER_GRAD, ['xp', 'dy'], (backend, [xp, dy], attrs) 
   const coP = Math.ceil(co / 4) * 4
   const parts = scratch(backend, SLOTS * rows * coP)
   const args = [simd.ptr(xp), simd.ptr(dy), simd.ptr(parts.info), hp, wp, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl, yBlocks, chunk]
+  // multiply-adds; below ~1M (~50 us on one thread) the handoff to the worker does not pay
   const work = n * oh * ow * rows * co
   simd.run('conv2dFilterGrad', units, args, work >= 64 * SPLIT_MIN_ELEMENTS ? 2 : units + 1)
   // dW from the ranges' slots, added in slot order
