@@ -46,7 +46,8 @@ export function conv2dFilterGrad(
       // channels: 4 tiles of 4 and 3 of 3, never a lone row with few accumulators)
       const rmax = v > 2 ? 2 : 4
       const tiles = (m + rmax - 1) / rmax
-      // row (ky, kx, c) of the tile's first row, stepped without divisions
+      // (ky, kx, c) of the tile's first row, stepped rather than divided out of the row index: V8 placed
+      // such divisions (and their trap checks) inside the position loops, once per output row
       let ky = 0, kx = 0, c = 0
       for (let t = 0; t < tiles; t++) {
         const r0 = t * m / tiles
