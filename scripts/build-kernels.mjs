@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * `npm run build:kernels`: compiles the SIMD kernels (AssemblyScript, src/ops/kernels/simd/assembly)
- * to the two committed binaries next to their loader: kernels-shared.wasm imports a shared memory (the
- * threaded tfjs-wasm build, the default), kernels.wasm a plain one (tfjs-wasm's single-threaded build).
+ * to the committed binaries next to their loader: kernels-shared.wasm imports a shared memory (the
+ * threaded tfjs-wasm build, the default), kernels.wasm a plain one (tfjs-wasm's single-threaded build),
+ * and a -fma twin of each built with relaxed SIMD, where `madd` (assembly/common.ts) is one fused
+ * multiply-add (the loader picks it where the engine runs relaxed SIMD).
  * The build is deterministic: `--check` rebuilds into a temporary folder and fails unless the bytes
  * equal the committed ones (a test runs it, so the binaries never drift from their source).
  * @example node scripts/build-kernels.mjs --check
@@ -11,7 +13,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
 import asc from 'assemblyscript/asc'
+
+// Node 20's V8 compiles relaxed SIMD (the -fma twins) only behind this flag; later versions ship it on
+setFlagsFromString('--experimental-wasm-relaxed-simd')
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const folder = join(root, 'src/ops/kernels/simd')
@@ -21,9 +27,13 @@ const out = check ? mkdtempSync(join(tmpdir(), 'typegrad-kernels-')) : folder
 
 // The module must not own memory contents: no runtime, no static data, nothing but the given pointers.
 const common = ['--enable', 'simd', '--importMemory', '--initialMemory', '1', '--runtime', 'stub', '--noAssert', '-O3', '--converge']
+const shared = ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536']
+const fma = ['--enable', 'relaxed-simd']
 const variants = [
-  { file: 'kernels-shared.wasm', flags: ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'] },
+  { file: 'kernels-shared.wasm', flags: shared },
   { file: 'kernels.wasm', flags: [] },
+  { file: 'kernels-shared-fma.wasm', flags: [...shared, ...fma] },
+  { file: 'kernels-fma.wasm', flags: fma },
 ]
 let failed = false
 for (const v of variants) {

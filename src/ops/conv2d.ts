@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { type Node, mk } from '../ir/node.js'
 import { type RShape, showShape } from '../ir/shape.js'
-import { conv2dOneChannel, interleaveZeros } from './kernels/index.js'
+import { conv2dOneChannel, conv2dTiled, interleaveZeros } from './kernels/index.js'
 import { activate, activationGrad, onnxActivate } from './shared/activation.js'
 import type { Activation, ConvAttrs } from './shared/attrs.js'
 import { sum } from './shared/grad.js'
@@ -104,9 +104,13 @@ const fusedConvOn =
 
 const plainConv: Lowering<'conv2d'> = ([x, f], a) => fromNhwc(conv(toNhwc(x!, a.layout), toHwio(f!, a.layout), a, []), a.layout)
 
-/** wasm: a one-channel input as the SIMD conv with bias and activation in registers; undefined where it does not apply. */
-const oneChannel = (x: tf.Tensor, f: tf.Tensor, bias: tf.Tensor | undefined, a: ConvAttrs, activation: Activation): tf.Tensor | undefined => {
-  const y = conv2dOneChannel(toNhwc(x, a.layout), toHwio(f, a.layout), [a.strides[0], a.strides[1]], tfPad(a.pad), [a.dilations[0], a.dilations[1]], bias, activation)
+/**
+ * wasm: the SIMD convs with bias and activation in registers (a one-channel input as positions in lanes,
+ * any other as 4 x 8 register tiles); undefined where they do not apply.
+ */
+const simdConv = (x: tf.Tensor, f: tf.Tensor, bias: tf.Tensor | undefined, a: ConvAttrs, activation: Activation): tf.Tensor | undefined => {
+  const args = [toNhwc(x, a.layout), toHwio(f, a.layout), [a.strides[0], a.strides[1]], tfPad(a.pad), [a.dilations[0], a.dilations[1]], bias, activation] as const
+  const y = conv2dOneChannel(...args) ?? conv2dTiled(...args)
   return y && fromNhwc(y, a.layout)
 }
 
@@ -132,7 +136,7 @@ export const conv2dOps = {
     shape: (i, a) => pipe(arity('conv2d', i, 2), E.chain(([x, f]) => conv2dShape(x!.shape, f!.shape, a))),
     grad: (y, dy, need) => convGrads(y.inputs[0]!, y.inputs[1]!, dy, y.attrs, need),
     eval: ([x, f], a) => fromNhwc(referenceConv(toNhwc(x!, a.layout), toHwio(f!, a.layout), a), a.layout),
-    lower: { default: plainConv, wasm: (ins, a, ctx) => oneChannel(ins[0]!, ins[1]!, undefined, a, 'linear') ?? plainConv(ins, a, ctx) },
+    lower: { default: plainConv, wasm: (ins, a, ctx) => simdConv(ins[0]!, ins[1]!, undefined, a, 'linear') ?? plainConv(ins, a, ctx) },
     layout: convLayout,
     fold: noFold,
     simplify: noSimplify,
@@ -171,7 +175,7 @@ export const conv2dOps = {
     lower: {
       default: fusedConvOn(['linear']),
       ...onBackends(fusingBackends, fusedConvOn(fusedKernelActivations)),
-      wasm: (ins, a, ctx) => oneChannel(ins[0]!, ins[1]!, ins[2], a, a.activation) ?? fusedConvOn(fusedKernelActivations)(ins, a, ctx),
+      wasm: (ins, a, ctx) => simdConv(ins[0]!, ins[1]!, ins[2], a, a.activation) ?? fusedConvOn(fusedKernelActivations)(ins, a, ctx),
     },
     layout: convLayout,
     fold: noFold,

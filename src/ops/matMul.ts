@@ -1,14 +1,17 @@
 /**
  * matMul ([M,K] x [K,N] -> [M,N], operands transposed first when asked) and fusedMatMul, which the
- * fusion pass makes of matMul + bias + activation. tfjs-wasm multiplies transposed operands on a slow
- * generic path, so its lowerings transpose explicitly; a fused matMul runs tf.fused.matMul where the
- * backend fuses its activation and the bias is a per-column vector, and is spelled out elsewhere.
+ * fusion pass makes of matMul + bias + activation. On wasm both run the SIMD dense product
+ * (kernels/gemm.ts: transposes read in place, bias and activation in registers); where it does not apply
+ * they transpose explicitly (tfjs-wasm multiplies transposed operands on a slow generic path). A fused
+ * matMul runs tf.fused.matMul where the backend fuses its activation and the bias is a per-column vector,
+ * and is spelled out elsewhere.
  */
 import * as tf from '@tensorflow/tfjs-core'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { type Node, mk } from '../ir/node.js'
 import { type RShape, isKnown, showShape } from '../ir/shape.js'
+import { simdMatMul } from './kernels/gemm.js'
 import { activate, activationGrad, onnxActivate } from './shared/activation.js'
 import type { Activation } from './shared/attrs.js'
 import { unbroadcast } from './shared/grad.js'
@@ -76,6 +79,12 @@ const matMulOn =
     return tf.matMul(m.a, m.b, m.transposeA, m.transposeB)
   }
 
+/** A lowering that takes the SIMD dense product where it applies, `otherwise` elsewhere. */
+const simdFirst =
+  <O extends 'matMul' | 'fusedMatMul'>(otherwise: Lowering<O>): Lowering<O> =>
+  (xs, at, ctx) =>
+    simdMatMul(xs[0]!, xs[1]!, at.transposeA, at.transposeB, xs[2], 'activation' in at ? at.activation : 'linear') ?? otherwise(xs, at, ctx)
+
 /** tf.fused.matMul when the backend runs the activation fused and the bias is a vector over the columns; else spelled out. */
 const fusedMatMulOn =
   (fuses: readonly Activation[], operands: Operands): Lowering<'fusedMatMul'> =>
@@ -124,7 +133,7 @@ export const matMulOps = {
     shape: (i, a) => pipe(arity('matMul', i, 2), E.chain(([x, y]) => matMulShape(x!.shape, y!.shape, a.transposeA, a.transposeB))),
     grad: (y, dy, need) => matMulGrads(y.inputs[0]!, y.inputs[1]!, dy, y.attrs, need),
     eval: ([a, b], at) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, at.transposeA, at.transposeB),
-    lower: { default: matMulOn(asGiven), wasm: matMulOn(transposedFirst) },
+    lower: { default: matMulOn(asGiven), wasm: simdFirst(matMulOn(transposedFirst)) },
     layout: matMulLayout,
     // fill x fill: every entry is a * b summed K times
     fold: (n) => {
@@ -160,7 +169,7 @@ export const matMulOps = {
     lower: {
       default: fusedMatMulOn(['linear'], asGiven),
       ...onBackends(fusingBackends, fusedMatMulOn(fusedKernelActivations, asGiven)),
-      wasm: fusedMatMulOn(fusedKernelActivations, transposedFirst),
+      wasm: simdFirst(fusedMatMulOn(fusedKernelActivations, transposedFirst)),
     },
     layout: inOriginalLayout,
     fold: noFold,

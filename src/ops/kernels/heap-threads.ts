@@ -5,7 +5,7 @@
  *
  * Why: the kernels would otherwise run on one core while XNNPACK's pool thread idles between ops; on a
  * 2-core box splitting them nearly halves them.
- * How: a call is cut into up to {@link CHUNKS} ranges of work items. The main thread fills a shared
+ * How: a call is cut into {@link CHUNKS} ranges of work items, largest first ({@link rangeEdges}). The main thread fills a shared
  * param block, bumps a sequence number and `Atomics.notify`s; both threads then claim ranges from a
  * shared counter (`Atomics.add`), and the main thread waits for the worker's last range (or withdraws
  * the job if the worker has not woken yet), so other load on the second core degrades gracefully to one
@@ -39,10 +39,8 @@ const STATE = 1
 const READY = 2
 const KERNEL = 3
 const NEXT = 4
-const COUNT = 5
-const CHUNK = 6
-const ARGS = 7
-const FAILED = 8
+const ARGS = 5
+const FAILED = 6
 /** Job states: posted by main, claimed by the worker, withdrawn by main (worker never came), done. */
 const POSTED = 1
 const RUNNING = 2
@@ -50,6 +48,35 @@ const WITHDRAWN = 3
 const DONE = 4
 /** Ranges per job: small enough that a late or descheduled worker costs main at most one range. */
 export const CHUNKS = 16
+/**
+ * Relative sizes of the ranges, largest first: both threads claim in order, so the last claims are the
+ * small ranges and the thread that finishes first waits at most one of those (1/44 of the job instead of
+ * 1/16 with equal ranges).
+ */
+const WEIGHTS = [4, 4, 4, 4, 4, 4, 4, 4, 2, 2, 2, 2, 1, 1, 1, 1]
+
+const boundsCache = new Map<number, Int32Array>()
+/**
+ * The {@link CHUNKS} + 1 edges of the ranges items [0, count) are cut into (range c is [edges[c],
+ * edges[c + 1]), possibly empty for small counts): a function of `count` alone, so one thread or two run
+ * the same ranges.
+ * @example rangeEdges(44) // [0, 4, 8, ..., 32, 34, 36, 38, 40, 41, 42, 43, 44]
+ */
+export function rangeEdges(count: number): Int32Array {
+  let edges = boundsCache.get(count)
+  if (edges === undefined) {
+    const total = WEIGHTS.reduce((a, w) => a + w, 0)
+    edges = new Int32Array(CHUNKS + 1)
+    let acc = 0
+    WEIGHTS.forEach((w, c) => {
+      acc += w
+      edges![c + 1] = Math.round((count * acc) / total)
+    })
+    if (boundsCache.size > 256) boundsCache.clear()
+    boundsCache.set(count, edges)
+  }
+  return edges
+}
 
 const kernels = new Map<string, KernelEntry>()
 let nextId = 0
@@ -61,6 +88,7 @@ interface Pool {
   readonly worker: Worker
   readonly port: MessagePort
   readonly ctrl: Int32Array
+  readonly edges: Int32Array
   readonly params: Float64Array
   /** The memory whose module instance the worker has. */
   memory: WebAssembly.Memory | undefined
@@ -70,7 +98,7 @@ interface Pool {
 /** Worker body (plain JS, run with `eval: true`): claims ranges of each posted job. */
 const workerSource = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
-const { ctrl, params, port } = workerData
+const { ctrl, edges, params, port } = workerData
 const names = []
 let simd
 let seen = 0
@@ -86,10 +114,9 @@ for (;;) {
   if (Atomics.compareExchange(ctrl, ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue
   try {
     const run = simd[names[Atomics.load(ctrl, ${KERNEL})]]
-    const count = Atomics.load(ctrl, ${COUNT}), chunk = Atomics.load(ctrl, ${CHUNK})
     const args = Array.from(params.subarray(0, Atomics.load(ctrl, ${ARGS})))
-    for (let c = Atomics.add(ctrl, ${NEXT}, 1); c * chunk < count; c = Atomics.add(ctrl, ${NEXT}, 1))
-      run(c * chunk, Math.min((c + 1) * chunk, count), c, ...args)
+    for (let c = Atomics.add(ctrl, ${NEXT}, 1); c < ${CHUNKS}; c = Atomics.add(ctrl, ${NEXT}, 1))
+      if (edges[c] < edges[c + 1]) run(edges[c], edges[c + 1], c, ...args)
   } catch (e) {
     Atomics.store(ctrl, ${FAILED}, 1)
   }
@@ -131,9 +158,10 @@ function startPool(): Pool | undefined {
   if (poolBroken) return undefined
   try {
     const ctrl = new Int32Array(new SharedArrayBuffer(16 * 4))
+    const edges = new Int32Array(new SharedArrayBuffer((CHUNKS + 1) * 4))
     const params = new Float64Array(new SharedArrayBuffer(PARAMS * 8))
     const { port1, port2 } = new MessageChannel()
-    const worker = new Worker(workerSource, { eval: true, workerData: { ctrl, params, port: port2 }, transferList: [port2] })
+    const worker = new Worker(workerSource, { eval: true, workerData: { ctrl, edges, params, port: port2 }, transferList: [port2] })
     worker.unref()
     port1.unref()
     worker.on('error', () => {
@@ -142,7 +170,7 @@ function startPool(): Pool | undefined {
     worker.on('exit', () => {
       poolBroken = true
     })
-    return { worker, port: port1, ctrl, params, memory: undefined, seq: 0 }
+    return { worker, port: port1, ctrl, edges, params, memory: undefined, seq: 0 }
   } catch {
     poolBroken = true
     return undefined
@@ -150,13 +178,14 @@ function startPool(): Pool | undefined {
 }
 
 /**
- * Runs `run` over items [0, count) with `params` on this thread, cut into the same up to {@link CHUNKS}
- * ranges, in order, that {@link runSplit} hands out: `run(lo, hi, range, ...params)`.
+ * Runs `run` over items [0, count) with `params` on this thread, cut into the same {@link CHUNKS} ranges
+ * ({@link rangeEdges}), in order, that {@link runSplit} hands out: `run(lo, hi, range, ...params)`; empty
+ * ranges are skipped (their scratch slots keep what the caller put there).
  * @example runRanges(exports.columnSums, [x, scratch, f], rows)
  */
 export function runRanges(run: (...args: number[]) => void, params: readonly number[], count: number): void {
-  const chunk = Math.ceil(count / CHUNKS)
-  for (let c = 0; c * chunk < count; c++) run(c * chunk, Math.min((c + 1) * chunk, count), c, ...params)
+  const edges = rangeEdges(count)
+  for (let c = 0; c < CHUNKS; c++) if (edges[c]! < edges[c + 1]!) run(edges[c]!, edges[c + 1]!, c, ...params)
 }
 
 /**
@@ -170,7 +199,6 @@ export function runSplit(name: string, params: readonly number[], count: number,
   const k = kernels.get(name)
   if (k === undefined) throw new Error(`runSplit: unknown kernel ${name}`)
   if (count <= 0) return
-  const chunk = Math.ceil(count / CHUNKS)
   const alone = () => runRanges(k.run, params, count)
   const two = mode !== 'off' && (mode === 'always' || count >= minCount) && count >= 2 && params.length <= PARAMS
   if (!two) return alone()
@@ -186,15 +214,15 @@ export function runSplit(name: string, params: readonly number[], count: number,
     k.sent = true
   }
   pool.params.set(params)
+  const edges = rangeEdges(count)
+  pool.edges.set(edges)
   Atomics.store(ctrl, KERNEL, k.id)
   Atomics.store(ctrl, NEXT, 0)
-  Atomics.store(ctrl, COUNT, count)
-  Atomics.store(ctrl, CHUNK, chunk)
   Atomics.store(ctrl, ARGS, params.length)
   Atomics.store(ctrl, STATE, POSTED)
   Atomics.store(ctrl, SEQ, ++pool.seq)
   Atomics.notify(ctrl, SEQ)
-  for (let c = Atomics.add(ctrl, NEXT, 1); c * chunk < count; c = Atomics.add(ctrl, NEXT, 1)) k.run(c * chunk, Math.min((c + 1) * chunk, count), c, ...params)
+  for (let c = Atomics.add(ctrl, NEXT, 1); c < CHUNKS; c = Atomics.add(ctrl, NEXT, 1)) if (edges[c]! < edges[c + 1]!) k.run(edges[c]!, edges[c + 1]!, c, ...params)
   // Nothing left to claim: if the worker never picked the job up, withdraw it and skip the wait.
   if (Atomics.compareExchange(ctrl, STATE, POSTED, WITHDRAWN) === POSTED) return
   // A healthy worker finishes its last range soon; a long silence means it died.

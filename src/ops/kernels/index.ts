@@ -8,6 +8,8 @@ export { softmaxCrossEntropy, type SoftmaxCrossEntropy } from './softmax-cross-e
 export { convGeometry, interleaveZeros, pair, type ConvPad, type Pair, type ConvGeometry } from './conv-geometry.js'
 export { columnSums } from './column-sums.js'
 export { conv2dOneChannel } from './conv2d-one-channel.js'
+export { conv2dTiled } from './conv2d-tiles.js'
+export { simdMatMul } from './gemm.js'
 export { poolTiles } from './pool-tiles.js'
 export { denseGrads, type DenseGrads } from './dense-grad.js'
 export {

@@ -10,8 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { heapThreadsActive, setHeapThreads } from '../../../src/ops/kernels/heap-threads.js'
 import { columnSums, conv2dFilterGrad, conv2dInputGrad, conv2dOneChannel, pooledSigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
 import { batchNormGradHeap, batchNormHeap, channelStatHeap } from '../../../src/ops/kernels/batch-norm-heap.js'
+import { simdMatMul } from '../../../src/ops/kernels/gemm.js'
+import { conv2dTiled } from '../../../src/ops/kernels/conv2d-tiles.js'
 import { maxPool2dGradHeap } from '../../../src/ops/kernels/max-pool2d-grad-heap.js'
 import { reluGradHeap, reluHeap } from '../../../src/ops/kernels/relu-grad-heap.js'
+import { simdFma } from '../../../src/ops/kernels/simd/module.js'
 import { initWasm } from '../../../src/runtime/backends/wasm.js'
 import { seeded } from './support.js'
 
@@ -43,6 +46,10 @@ describe('heap kernels on two threads', () => {
   })
   afterAll(() => setHeapThreads('auto'))
 
+  it('run the fused multiply-add binaries (relaxed SIMD, enabled on Node 20 by the loader)', () => {
+    expect(simdFma()).toBe(true)
+  })
+
   it('SIMD pooled sigmoid grad and column sums: two threads equal one thread bitwise, sums included', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 70 }), fc.constantFrom(1, 2, 4), fc.integer({ min: 1, max: 17 }), fc.integer({ min: 1, max: 2 ** 30 }), (n, k, c, seed) => {
@@ -62,7 +69,7 @@ describe('heap kernels on two threads', () => {
     )
   })
 
-  it('SIMD conv2d filter and input grads and the one-channel conv: two threads equal one thread bitwise (items write disjoint outputs)', () => {
+  it('SIMD conv2d filter and input grads, the one-channel conv and the conv tiles: two threads equal one thread bitwise (items write disjoint outputs)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 2 ** 30 }), (n, ci, co, k, seed) => {
         const { one, two } = bothWays(() =>
@@ -72,7 +79,28 @@ describe('heap kernels on two threads', () => {
             const w = tf.tensor4d(seeded(seed + 2, k * k * ci * co), [k, k, ci, co])
             const x1 = tf.tensor4d(seeded(seed + 3, n * 12 * 12), [n, 12, 12, 1])
             const w1 = tf.tensor4d(seeded(seed + 4, k * k * co), [k, k, 1, co])
-            return [conv2dFilterGrad(x, dy, [k, k, ci, co], 1, 'same', 1), conv2dInputGrad(dy, w, [n, 12, 12, ci], 1, 'same', 1), conv2dOneChannel(x1, w1, 1, 'same', 1, undefined, 'sigmoid')!]
+            return [
+              conv2dFilterGrad(x, dy, [k, k, ci, co], 1, 'same', 1),
+              conv2dInputGrad(dy, w, [n, 12, 12, ci], 1, 'same', 1),
+              conv2dOneChannel(x1, w1, 1, 'same', 1, undefined, 'sigmoid')!,
+              conv2dTiled(x, w, 1, 'valid', 1, undefined, 'relu')!,
+            ]
+          }),
+        )
+        expect(two).toEqual(one)
+      }),
+      { numRuns: 20 },
+    )
+  })
+
+  it('SIMD dense product: two threads equal one thread bitwise (row panels write disjoint outputs)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 8, max: 300 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 40 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 2 ** 30 }), (m, k, n, ta, tb, seed) => {
+        const { one, two } = bothWays(() =>
+          tf.tidy(() => {
+            const a = tf.tensor2d(seeded(seed, m * k), ta ? [k, m] : [m, k])
+            const b = tf.tensor2d(seeded(seed + 1, k * n), tb ? [n, k] : [k, n])
+            return [simdMatMul(a, b, ta, tb, tf.tensor1d(seeded(seed + 2, n)), 'sigmoid')!]
           }),
         )
         expect(two).toEqual(one)

@@ -1,11 +1,15 @@
 /**
  * The committed SIMD binaries are what their AssemblyScript source builds to (scripts/build-kernels.mjs
- * --check rebuilds both variants from the repository's own toolchain and compares the bytes), and each
+ * --check rebuilds every variant from the repository's own toolchain and compares the bytes), and each
  * imports nothing but the memory it works on.
  */
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { setFlagsFromString } from 'node:v8'
 import { describe, expect, it } from 'vitest'
+
+// the -fma twins are relaxed SIMD, behind a flag on Node 20 (src/ops/kernels/simd/module.ts sets it too)
+setFlagsFromString('--experimental-wasm-relaxed-simd')
 
 describe('SIMD kernel binaries', () => {
   it('rebuild byte for byte from src/ops/kernels/simd/assembly', () => {
@@ -18,6 +22,8 @@ describe('SIMD kernel binaries', () => {
   it.each([
     ['kernels-shared.wasm', true],
     ['kernels.wasm', false],
+    ['kernels-shared-fma.wasm', true],
+    ['kernels-fma.wasm', false],
   ])('%s imports only a memory (shared: %s) and exports the kernels', (file, shared) => {
     const module = new WebAssembly.Module(readFileSync(new URL(`../../../src/ops/kernels/simd/${file}`, import.meta.url)))
     expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }])

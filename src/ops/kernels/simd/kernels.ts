@@ -129,9 +129,8 @@ registerHeapKernel(CONV2D_FILTER_GRAD, ['xp', 'dy'], (backend, [xp, dy], attrs) 
   // multiply-adds; below ~1M (~50 us on one thread) the handoff to the worker does not pay
   const work = n * oh * ow * rows * co
   simd.run('conv2dFilterGrad', units, args, work >= 64 * SPLIT_MIN_ELEMENTS ? 2 : units + 1)
-  // dW from the ranges' slots, added in slot order
-  const ranges = Math.ceil(units / Math.ceil(units / SLOTS))
-  simd.run('conv2dFilterGradFold', rows, [simd.ptr(parts.info), simd.ptr(dw), rows, co, ranges], rows + 1)
+  // dW from the ranges' slots, added in slot order (an empty range's slot keeps scratch's zeros)
+  simd.run('conv2dFilterGradFold', rows, [simd.ptr(parts.info), simd.ptr(dw), rows, co, SLOTS], rows + 1)
   parts.free()
   return [dw]
 })

@@ -5,9 +5,15 @@
  * Why a second module: tfjs-wasm has no kernels for our fused gradients, and JS loops over the heap ran
  * at ~1 element/ns where SIMD does 4 lanes per instruction. The threaded tfjs-wasm build has a shared
  * memory (kernels-shared.wasm, split over two threads by heap-threads.ts), the single-threaded build a
- * plain one (kernels.wasm, one thread).
+ * plain one (kernels.wasm, one thread). Each has a -fma twin whose multiply-adds are relaxed SIMD's fused
+ * `f32x4.relaxed_madd` (vfmadd on x86 with FMA): the convolution kernels' inner loops issue half the
+ * instructions. It is used where the engine compiles relaxed SIMD: Node >= 22 does by default, Node 20's
+ * V8 behind a flag that this module turns on (`TYPEGRAD_SIMD_FMA=0` keeps the separate multiply and add).
+ * A fused multiply-add rounds once, so results differ from the twin's in the last bits; on one machine
+ * they stay bitwise reproducible (the engine fuses or not per CPU, never per call).
  */
 import { readFileSync } from 'node:fs'
+import { setFlagsFromString } from 'node:v8'
 import type * as tf from '@tensorflow/tfjs-core'
 import { CHUNKS, registerSimdSplitKernel, runRanges, runSplit, type SharedSimd } from '../heap-threads.js'
 import type { WasmHeapBackend } from '../wasm-heap.js'
@@ -21,7 +27,7 @@ export interface SimdBackend extends WasmHeapBackend {
 }
 
 /** Exports of kernels.wasm: `(lo, hi, slot, ...args)`, pointers are byte offsets (assembly/kernels.ts and the files it exports). */
-const EXPORTS = ['sigmoidGradRows', 'columnSums', 'conv2dFilterGrad', 'conv2dFilterGradFold', 'padRows', 'countInvalid', 'conv2dInputGrad', 'conv2dOneChannel', 'poolTiles', 'channelMoments', 'channelAffine', 'relu', 'reluGrad', 'maxPoolGrad'] as const
+const EXPORTS = ['sigmoidGradRows', 'columnSums', 'conv2dFilterGrad', 'conv2dFilterGradFold', 'padRows', 'countInvalid', 'conv2dInputGrad', 'conv2dOneChannel', 'poolTiles', 'channelMoments', 'channelAffine', 'relu', 'reluGrad', 'maxPoolGrad', 'gemmPackB', 'gemm', 'conv2dTiles'] as const
 /** One SIMD kernel's name. */
 export type SimdKernelName = (typeof EXPORTS)[number]
 
@@ -45,14 +51,36 @@ export const SLOTS = CHUNKS
 const instances = new WeakMap<WebAssembly.Memory, Simd>()
 const modules = new Map<boolean, WebAssembly.Module>()
 
+const binary = (shared: boolean, fma: boolean): Uint8Array<ArrayBuffer> =>
+  new Uint8Array(readFileSync(new URL(`./kernels${shared ? '-shared' : ''}${fma ? '-fma' : ''}.wasm`, import.meta.url)))
+
+let relaxed: boolean | undefined
+/** Whether the engine compiles relaxed SIMD, after asking V8 for it where it is still behind a flag (Node 20). */
+const relaxedSimd = (probe: Uint8Array<ArrayBuffer>): boolean => {
+  if (relaxed !== undefined) return relaxed
+  relaxed = false
+  if (process.env['TYPEGRAD_SIMD_FMA'] === '0') return relaxed
+  if (!WebAssembly.validate(probe)) setFlagsFromString('--experimental-wasm-relaxed-simd')
+  relaxed = WebAssembly.validate(probe)
+  return relaxed
+}
+
 const moduleFor = (shared: boolean): WebAssembly.Module => {
   let m = modules.get(shared)
   if (m === undefined) {
-    m = new WebAssembly.Module(readFileSync(new URL(shared ? './kernels-shared.wasm' : './kernels.wasm', import.meta.url)))
+    const fused = binary(shared, true)
+    m = new WebAssembly.Module(relaxedSimd(fused) ? fused : binary(shared, false))
     modules.set(shared, m)
   }
   return m
 }
+
+/**
+ * Whether the SIMD kernels use fused multiply-adds (the -fma binaries): decided once per process, when the
+ * first kernel module is loaded (undefined before).
+ * @example simdFma() // true on Node 20+ unless TYPEGRAD_SIMD_FMA=0
+ */
+export const simdFma = (): boolean | undefined => relaxed
 
 /**
  * The SIMD kernels on `backend`'s heap, or undefined when the backend exposes no wasm memory.

@@ -1,7 +1,7 @@
 // Helpers shared by the SIMD kernels (inlined at every use).
 
 /**
- * a * b + c per lane: one fused multiply-add where the build enables relaxed SIMD (kernels-*-fma.wasm; the
+ * a * b + c per lane: one fused multiply-add where the build enables relaxed SIMD (the -fma binaries; the
  * engine fuses or not, fixed per machine), else a multiply and an add (bitwise as before).
  */
 // @ts-ignore: decorator
@@ -38,4 +38,17 @@
     v128.store64_lane(p, v, 0)
     v128.store32_lane(p, v, 2, 8)
   }
+}
+
+/** Stores the 4 x 4 block with rows x0..x3 column by column: d[j * 4 + r] = x_r[j]. */
+// @ts-ignore: decorator
+@inline export function transposeStore(d: usize, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5)
+  const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5)
+  const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7)
+  const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7)
+  v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5))
+  v128.store(d, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16)
+  v128.store(d, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32)
+  v128.store(d, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48)
 }
