@@ -1,6 +1,6 @@
 /**
  * Gradient of conv2d with respect to its input. On wasm: the SIMD kernel (simd/kernels.ts), which
- * scatters each dy position through the taps that fall inside the image (half the multiplications of a
+ * gathers into each dx position only the taps that read it from inside dy (half the multiplications of a
  * full convolution over zero-padded dy on LeNet's second conv). Elsewhere ONE forward conv2d
  * (tfjs-wasm's own Conv2DBackpropInput is 5-10x slower than its XNNPACK forward conv):
  *

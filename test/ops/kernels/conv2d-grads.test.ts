@@ -93,3 +93,29 @@ describe.each(BACKENDS)('conv2d gradients as forward convs on %s', (backend) => 
     )
   })
 })
+
+describe.each(BACKENDS)('conv2d input gradient over wider channel counts and batches on %s', (backend) => {
+  // The SIMD kernel takes four images at a time (in pairs of input channels) when the width has stride and
+  // dilation 1 and Co % 4 == 0, else (and for the last 1-3 images) one image at a time (groups of up to 8
+  // input channels): batches past 4 with remainders, odd and large Ci, Co both multiples of 4 and not reach
+  // every path.
+  const wide = fc
+    .tuple(convCaseArb, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 11 }), fc.constantFrom(1, 3, 4, 6, 8, 12, 16, 18))
+    .map(([c, n, ci, co]): ConvCase => ({ ...c, n, ci, co }))
+
+  it('matches the definition', async () => {
+    await useBackend(backend, { gradients: true })
+    const check = async (c: ConvCase) => {
+      const o = operands(c)
+      const [wantDx] = referenceConvGrads(c, o.x, o.w, o.dy)
+      const dy = tf.tensor4d(o.dy, o.dyShape)
+      const w = tf.tensor4d(o.w, o.wShape)
+      const dx = conv2dInputGrad(dy, w, o.xShape, c.stride, c.pad, c.dilation)
+      expectClose(await dx.data(), wantDx)
+      tf.dispose([dy, w, dx])
+    }
+    // LeNet's second conv
+    await check({ n: 6, h: 14, w: 14, ci: 6, co: 16, kH: 5, kW: 5, stride: [1, 1], dilation: [1, 1], pad: 'valid', seed: 7 })
+    await fc.assert(fc.asyncProperty(wide, check), { numRuns: 60 })
+  })
+})

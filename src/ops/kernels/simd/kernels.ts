@@ -181,15 +181,19 @@ registerHeapKernel(CONV2D_INPUT_GRAD, ['dy', 'w'], (backend, [dy, w], attrs) => 
   const [, oh, ow] = dy.shape as [number, number, number, number]
   const simd = simdOf(backend)
   const dx = backend.makeOutput([n, h, wd, ci], 'float32')
-  // the filter as [KH, KW, Co, Ci8]: one tap's rows per output channel, Ci rounded up to 8, zero-filled
-  const ci8 = Math.ceil(ci / 8) * 8
-  const packed = scratch(backend, kh * kw * co * ci8)
+  // the filter as [KH, KW reversed, Co/4, Ci, 4]: per tap and quarter of the output channels, one vector per
+  // input channel (Co zero-padded to a multiple of 4); kx reversed so that a row of taps reads it in dy's order
+  const nq = Math.ceil(co / 4)
+  const packed = scratch(backend, kh * kw * nq * ci * 4)
   const p = f32(backend, packed.info)
   const ws = f32(backend, w)
-  for (let t = 0; t < kh * kw; t++)
-    for (let c = 0; c < ci; c++) for (let o = 0; o < co; o++) p[(t * co + o) * ci8 + c] = ws[(t * ci + c) * co + o]!
-  const args = [simd.ptr(dy), simd.ptr(packed.info), simd.ptr(dx), h, wd, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl, attrs['top'] as number, attrs['left'] as number]
-  simd.run('conv2dInputGrad', n, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (oh * ow * co * kh * kw) / 8)))
+  for (let ky = 0; ky < kh; ky++)
+    for (let kx = 0; kx < kw; kx++)
+      for (let c = 0; c < ci; c++)
+        for (let o = 0; o < co; o++) p[(((ky * kw + kw - 1 - kx) * nq + (o >> 2)) * ci + c) * 4 + (o & 3)] = ws[((ky * kw + kx) * ci + c) * co + o]!
+  const args = [simd.ptr(dy), simd.ptr(packed.info), simd.ptr(dx), n, h, wd, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl, attrs['top'] as number, attrs['left'] as number]
+  // work items are groups of four images (the kernel's widest tile), the last one partial
+  simd.run('conv2dInputGrad', Math.ceil(n / 4), args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (oh * ow * co * kh * kw) / 2)))
   packed.free()
   return [dx]
 })
