@@ -37,6 +37,39 @@ describe.each(BACKENDS)('conv2d gradients as forward convs on %s', (backend) => 
     )
   })
 
+  it('filter grad: batches of small images (passes of several whole images per register tile) match the definition', async () => {
+    await useBackend(backend, { gradients: true })
+    const cases = fc
+      .record({
+        n: fc.integer({ min: 16, max: 40 }),
+        h: fc.integer({ min: 2, max: 8 }),
+        w: fc.integer({ min: 2, max: 8 }),
+        ci: fc.integer({ min: 1, max: 7 }),
+        co: fc.integer({ min: 1, max: 21 }),
+        kH: fc.integer({ min: 1, max: 3 }),
+        kW: fc.integer({ min: 1, max: 5 }),
+        stride: fc.constantFrom<[number, number]>([1, 1], [2, 1], [1, 2]),
+        dilation: fc.constantFrom<[number, number]>([1, 1]),
+        pad: fc.constantFrom<ConvCase['pad']>('valid', 'same'),
+        seed: fc.integer({ min: 1, max: 2 ** 30 }),
+      })
+      .filter((c) => {
+        const g = convGeometry([c.n, c.h, c.w, c.ci], [c.kH, c.kW], c.stride, c.pad, c.dilation)
+        return g.outH > 0 && g.outW > 0
+      })
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        const o = operands(c)
+        const [, wantDw] = referenceConvGrads(c, o.x, o.w, o.dy)
+        const dw = conv2dFilterGrad(tf.tensor4d(o.x, o.xShape), tf.tensor4d(o.dy, o.dyShape), o.wShape, c.stride, c.pad, c.dilation)
+        expectClose(await dw.data(), wantDw)
+        tf.disposeVariables()
+        tf.dispose(dw)
+      }),
+      { numRuns: 25 },
+    )
+  })
+
   it("match tfjs' own gradients (cpu backend) when dilation is 1", async () => {
     await useBackend(backend, { gradients: true })
     // tfjs's own backprop kernels fail ("Size(12) must match the product of shape 4,1,1,1") when the kernel is

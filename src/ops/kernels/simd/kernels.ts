@@ -116,31 +116,21 @@ registerHeapKernel(CONV2D_FILTER_GRAD, ['xp', 'dy'], (backend, [xp, dy], attrs) 
   const [, oh, ow] = dy.shape as [number, number, number, number]
   const simd = simdOf(backend)
   const dw = backend.makeOutput([kh, kw, ci, co], 'float32')
-  const kwBlocks = Math.ceil(kw / 5)
-  const coBlocks = Math.ceil(co / 8)
-  const items = kh * kwBlocks * ci * coBlocks
-  // few items (a 1-channel first layer has one per kernel row): cut the batch into blocks as well
-  const blocks = Math.max(1, Math.min(n, Math.ceil(32 / items)))
-  const parts = scratch(backend, items * blocks * 40)
-  const work = n * oh * ow * kw * Math.min(co, 8)
-  const args = [simd.ptr(xp), simd.ptr(dy), simd.ptr(parts.info), n, hp, wp, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl, blocks]
-  simd.run('conv2dFilterGrad', items * blocks, args, work >= SPLIT_MIN_ELEMENTS ? 2 : items * blocks + 1)
-  // dW from the parts: item (ky, kw block, ci, co block), its blocks added in order
-  const ps = f32(backend, parts.info)
-  const out = f32(backend, dw)
-  for (let item = 0; item < items; item++) {
-    const cob = item % coBlocks
-    const c = Math.floor(item / coBlocks) % ci
-    const kwb = Math.floor(item / (coBlocks * ci)) % kwBlocks
-    const ky = Math.floor(item / (coBlocks * ci * kwBlocks))
-    const [k0, o0] = [kwb * 5, cob * 8]
-    for (let t = 0; t < Math.min(5, kw - k0); t++)
-      for (let j = 0; j < Math.min(8, co - o0); j++) {
-        let sum = 0
-        for (let blk = 0; blk < blocks; blk++) sum += ps[(item * blocks + blk) * 40 + t * 8 + j]!
-        out[((ky * kw + k0 + t) * ci + c) * co + o0 + j] = sum
-      }
-  }
+  // units: images, cut into row blocks when the batch is too small for a few ranges per thread (not
+  // more: each unit's tiles add their sums to the slot)
+  const yBlocks = Math.max(1, Math.min(oh, Math.ceil(4 / n)))
+  const units = n * yBlocks
+  // a pass over ~256 positions at a time per register tile: long loops, data still in cache
+  const chunk = yBlocks > 1 ? 1 : Math.max(1, Math.floor(256 / (oh * ow)))
+  const rows = kh * kw * ci
+  const coP = Math.ceil(co / 4) * 4
+  const parts = scratch(backend, SLOTS * rows * coP)
+  const args = [simd.ptr(xp), simd.ptr(dy), simd.ptr(parts.info), hp, wp, ci, oh, ow, co, kh, kw, sh, sw, dh, dwl, yBlocks, chunk]
+  // multiply-adds; below ~1M (~50 us on one thread) the handoff to the worker does not pay
+  const work = n * oh * ow * rows * co
+  simd.run('conv2dFilterGrad', units, args, work >= 64 * SPLIT_MIN_ELEMENTS ? 2 : units + 1)
+  // dW from the ranges' slots, added in slot order (an empty range's slot keeps scratch's zeros)
+  simd.run('conv2dFilterGradFold', rows, [simd.ptr(parts.info), simd.ptr(dw), rows, co, SLOTS], rows + 1)
   parts.free()
   return [dw]
 })

@@ -1,120 +1,195 @@
-import { fillZero, madd } from './common'
+import { fillZero, madd, storePart } from './common'
 
 // ---- conv2d filter gradient ----
 
 /**
- * Partial sums of dW [KH, KW, Ci, Co] of an NHWC conv2d over an x already padded (no bounds checks: every
- * tap of every output position reads inside xp [N, HP, WP, Ci]). Items [lo, hi) of KH * ceil(KW/5) * Ci *
- * ceil(Co/8) * blocks: an item is one kernel row, up to 5 taps of it, one input channel, up to 8 output
- * channels (so its 5 x 2 accumulators stay in registers) and one of `blocks` equal runs of images (so a
- * small filter still splits evenly over two threads). Item i writes its sums to parts [i, 5 taps, 8], which
- * the caller adds up over the image blocks in order into dW.
- * dW[kh,kw,ci,co] = sum over n, oh, ow of xp[n, oh*sh + kh*dh, ow*sw + kw*dw, ci] * dy[n, oh, ow, co].
+ * Per-range partial sums of dW [KH, KW, Ci, Co] of an NHWC conv2d over an x already padded (no bounds
+ * checks: every tap of every output position reads inside xp [N, HP, WP, Ci]), as a GEMM
+ * dW[m, co] = sum over positions p of X[p, m] * dy[p, co], row m = (ky, kx, ci) reading xp at p's window
+ * corner plus a fixed offset. Work units [lo, hi) of N * yBlocks: unit u is image u / yBlocks, its
+ * output rows block u % yBlocks of yBlocks (so a small batch still splits over two threads). The range
+ * writes its sums afresh to parts[slot] [M = KH*KW*Ci, CoP = Co rounded up to 4], which the caller adds
+ * up over the slots in order into dW.
+ * Loop order: passes of `chunk` whole images (or one unit when yBlocks > 1), small enough to stay in
+ * cache; in each pass every tile of R rows x 4V output channels keeps its R*V accumulators in registers
+ * over all of the pass's positions (one long loop per output row: dy's rows are contiguous, x's jump by
+ * the row stride), then adds them to parts. Tiles: 2 x 16 channels, 4 x 8 (Co tails: 2 x 12, 4 x 4),
+ * at most 8 accumulators plus the R splats and V dy vectors of a position: V8 keeps ~13 v128 values
+ * in registers, and 8 independent accumulators hide the latency of the multiply-adds.
  * Channel tails read whole vectors past the last output channel (the caller keeps 16 bytes readable
- * after dy) and drop those lanes.
+ * after dy; those lanes land in parts' padding columns or are dropped).
  */
 export function conv2dFilterGrad(
   lo: i32, hi: i32, slot: i32, xp: usize, dy: usize, parts: usize,
-  n: i32, hp: i32, wp: i32, ci: i32, oh: i32, ow: i32, co: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dwl: i32, blocks: i32,
+  hp: i32, wp: i32, ci: i32, oh: i32, ow: i32, co: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dwl: i32, yBlocks: i32, chunk: i32,
 ): void {
-  const kwBlocks = (kw + 4) / 5
-  const coBlocks = (co + 7) >> 3
-  for (let part = lo; part < hi; part++) {
-    const blk = part % blocks
-    const item = part / blocks
-    const b0 = <i32>((<i64>blk * n) / blocks)
-    const b1 = <i32>((<i64>(blk + 1) * n) / blocks)
-    const cob = item % coBlocks
-    let rest = item / coBlocks
-    const c = rest % ci
-    rest /= ci
-    const kwb = rest % kwBlocks
-    const ky = rest / kwBlocks
-    const k0 = kwb * 5
-    const taps = min(5, kw - k0)
-    const o0 = cob << 3
-    const two = min(8, co - o0) > 4
-    const acc = parts + (<usize>(part * 40) << 2)
-    for (let i = 0; i < 40; i += 4) v128.store(acc + (<usize>i << 2), f32x4.splat(0))
-    switch (taps * 2 + (two ? 1 : 0)) {
-      case 2: filterRows(1, false, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 3: filterRows(1, true, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 4: filterRows(2, false, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 5: filterRows(2, true, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 6: filterRows(3, false, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 7: filterRows(3, true, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 8: filterRows(4, false, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 9: filterRows(4, true, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      case 10: filterRows(5, false, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0); break
-      default: filterRows(5, true, xp, dy, acc, b0, b1, hp, wp, ci, oh, ow, co, sh, sw, dh, dwl, ky, k0, c, o0)
+  const m = kh * kw * ci
+  const coP = (co + 3) & ~3
+  const out = parts + (<usize>slot * <usize>m * <usize>coP << 2)
+  fillZero(out, m * coP * 4, f32x4.splat(0))
+  const rowBytes = <usize>coP << 2
+  for (let u0 = lo; u0 < hi; u0 += chunk) {
+    const u1 = min(hi, u0 + chunk)
+    // the pass: images [b0, b1), output rows [y0, y1) of each
+    let b0 = u0, b1 = u1, y0 = 0, y1 = oh
+    if (yBlocks > 1) {
+      b0 = u0 / yBlocks
+      b1 = b0 + 1
+      const yb = u0 - b0 * yBlocks
+      y0 = yb * oh / yBlocks
+      y1 = (yb + 1) * oh / yBlocks
+    }
+    for (let o0 = 0; o0 < co; o0 += 16) {
+      const v = min(4, (co - o0 + 3) >> 2)
+      // V channel vectors, up to 8 / V rows per tile; rows split into equal tiles (25 rows of 8
+      // channels: 4 tiles of 4 and 3 of 3, never a lone row with few accumulators)
+      const rmax = v > 2 ? 2 : 4
+      const tiles = (m + rmax - 1) / rmax
+      // (ky, kx, c) of the tile's first row, stepped rather than divided out of the row index: V8 placed
+      // such divisions (and their trap checks) inside the position loops, once per output row
+      let ky = 0, kx = 0, c = 0
+      for (let t = 0; t < tiles; t++) {
+        const r0 = t * m / tiles
+        const rows = (t + 1) * m / tiles - r0
+        const f0 = rowOffset(ky, kx, c, wp, ci, dh, dwl)
+        c++; if (c == ci) { c = 0; kx++; if (kx == kw) { kx = 0; ky++ } }
+        let f1: usize = 0, f2: usize = 0, f3: usize = 0
+        if (rows > 1) {
+          f1 = rowOffset(ky, kx, c, wp, ci, dh, dwl)
+          c++; if (c == ci) { c = 0; kx++; if (kx == kw) { kx = 0; ky++ } }
+        }
+        if (rows > 2) {
+          f2 = rowOffset(ky, kx, c, wp, ci, dh, dwl)
+          c++; if (c == ci) { c = 0; kx++; if (kx == kw) { kx = 0; ky++ } }
+        }
+        if (rows > 3) {
+          f3 = rowOffset(ky, kx, c, wp, ci, dh, dwl)
+          c++; if (c == ci) { c = 0; kx++; if (kx == kw) { kx = 0; ky++ } }
+        }
+        const acc = out + (<usize>(r0 * coP + o0) << 2)
+        switch (v * 8 + rows) {
+          case 33: tile(1, 4, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3); break
+          case 34: tile(2, 4, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3); break
+          case 25: tile(1, 3, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3); break
+          case 26: tile(2, 3, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3); break
+          case 17: tile(1, 2, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3); break
+          case 18: tile(2, 2, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3); break
+          case 19: tile(3, 2, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3); break
+          case 20: tile(4, 2, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3); break
+          case 9: tile(1, 1, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3); break
+          case 10: tile(2, 1, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3); break
+          case 11: tile(3, 1, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3); break
+          default: tile(4, 1, xp, dy, acc, rowBytes, b0, b1, y0, y1, hp, wp, ci, oh, ow, co, sh, sw, o0, f0, f1, f2, f3)
+        }
+      }
     }
   }
 }
 
-/** Adds a partial sum vector into the item's accumulator slot `i` (of 10). */
+/**
+ * Rows [lo, hi) of dW [M, Co] = the sum of {@link conv2dFilterGrad}'s `ranges` slots [M, CoP] of parts,
+ * added in slot order (the same bits whichever thread filled which slot).
+ */
+export function conv2dFilterGradFold(lo: i32, hi: i32, slot: i32, parts: usize, dw: usize, m: i32, co: i32, ranges: i32): void {
+  const coP = (co + 3) & ~3
+  const slotBytes = <usize>m * <usize>coP << 2
+  for (let r = lo; r < hi; r++) {
+    const src = parts + (<usize>(r * coP) << 2)
+    const dst = dw + (<usize>(r * co) << 2)
+    for (let o = 0; o < co; o += 4) {
+      let sum = v128.load(src + (<usize>o << 2))
+      for (let s = 1; s < ranges; s++) sum = f32x4.add(sum, v128.load(src + <usize>s * slotBytes + (<usize>o << 2)))
+      storePart(dst + (<usize>o << 2), sum, co - o)
+    }
+  }
+}
+
+/** Byte offset of row (ky, kx, c) from a position's window corner in xp. */
 // @ts-ignore: decorator
-@inline function flush(acc: usize, i: i32, v: v128): void {
-  const p = acc + (<usize>i << 4)
+@inline function rowOffset(ky: i32, kx: i32, c: i32, wp: i32, ci: i32, dh: i32, dwl: i32): usize {
+  return <usize>((ky * dh * wp + kx * dwl) * ci + c) << 2
+}
+
+/** Adds a tile's accumulator into parts. */
+// @ts-ignore: decorator
+@inline function flush(p: usize, v: v128): void {
   v128.store(p, f32x4.add(v128.load(p), v))
 }
 
 /**
- * The item's loop over every output position, `taps` (1..5) and `two` (8 or 4 output channels) constant
- * at each call site, so the optimizer drops the unused accumulators.
+ * One tile's loop over the pass's positions: rows at byte offsets f0..f3 (R of them, 1..4), channels
+ * [o0, o0 + 4V) (V 1..4, R * V <= 8), both constant at each call site so the optimizer drops the unused
+ * accumulators. `acc`: the tile's first row in parts, `rowBytes` apart.
  */
 // @ts-ignore: decorator
-@inline function filterRows(
-  taps: i32, two: bool, xp: usize, dy: usize, acc: usize, b0: i32, b1: i32, hp: i32, wp: i32, ci: i32, oh: i32, ow: i32, co: i32,
-  sh: i32, sw: i32, dh: i32, dwl: i32, ky: i32, k0: i32, c: i32, o0: i32,
+@inline function tile(
+  R: i32, V: i32, xp: usize, dy: usize, acc: usize, rowBytes: usize, b0: i32, b1: i32, y0: i32, y1: i32,
+  hp: i32, wp: i32, ci: i32, oh: i32, ow: i32, co: i32, sh: i32, sw: i32, o0: i32, f0: usize, f1: usize, f2: usize, f3: usize,
 ): void {
   const z = f32x4.splat(0)
+  // accumulator of row r, channel vector j: a[r * V + j] (at most 8)
+  let a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z
   const xStep = <usize>(sw * ci) << 2
-  const tapStep = <usize>(dwl * ci) << 2
+  const rowSkip = (<usize>(sh * wp * ci) << 2) - <usize>ow * xStep
   const dyStep = <usize>co << 2
   for (let b = b0; b < b1; b++) {
-    let a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, e0 = z, e1 = z, e2 = z, e3 = z, e4 = z
-    for (let y = 0; y < oh; y++) {
-      let x = xp + (<usize>((((b * hp + y * sh + ky * dh) * wp) + k0 * dwl) * ci + c) << 2)
-      let d = dy + (<usize>(((b * oh + y) * ow) * co + o0) << 2)
+    let x = xp + (<usize>((b * hp + y0 * sh) * wp * ci) << 2)
+    let d = dy + (<usize>(((b * oh + y0) * ow) * co + o0) << 2)
+    for (let y = y0; y < y1; y++) {
       for (let k = 0; k < ow; k++) {
         const d0 = v128.load(d)
-        const x0 = v128.load32_splat(x)
-        a0 = madd(x0, d0, a0)
-        let d1 = z
-        if (two) {
-          d1 = v128.load(d, 16)
-          e0 = madd(x0, d1, e0)
+        let d1 = z, d2 = z, d3 = z
+        if (V > 1) d1 = v128.load(d, 16)
+        if (V > 2) d2 = v128.load(d, 32)
+        if (V > 3) d3 = v128.load(d, 48)
+        const s0 = v128.load32_splat(x + f0)
+        a0 = madd(s0, d0, a0)
+        if (V > 1) a1 = madd(s0, d1, a1)
+        if (V > 2) a2 = madd(s0, d2, a2)
+        if (V > 3) a3 = madd(s0, d3, a3)
+        if (R > 1) {
+          const s1 = v128.load32_splat(x + f1)
+          if (V == 1) a1 = madd(s1, d0, a1)
+          if (V == 2) { a2 = madd(s1, d0, a2); a3 = madd(s1, d1, a3) }
+          if (V > 2) {
+            a4 = madd(s1, d0, a4); a5 = madd(s1, d1, a5); a6 = madd(s1, d2, a6)
+            if (V > 3) a7 = madd(s1, d3, a7)
+          }
         }
-        if (taps > 1) {
-          const x1 = v128.load32_splat(x + tapStep)
-          a1 = madd(x1, d0, a1)
-          if (two) e1 = madd(x1, d1, e1)
+        if (R > 2) {
+          const s2 = v128.load32_splat(x + f2)
+          if (V == 1) a2 = madd(s2, d0, a2)
+          else { a4 = madd(s2, d0, a4); a5 = madd(s2, d1, a5) }
         }
-        if (taps > 2) {
-          const x2 = v128.load32_splat(x + 2 * tapStep)
-          a2 = madd(x2, d0, a2)
-          if (two) e2 = madd(x2, d1, e2)
-        }
-        if (taps > 3) {
-          const x3 = v128.load32_splat(x + 3 * tapStep)
-          a3 = madd(x3, d0, a3)
-          if (two) e3 = madd(x3, d1, e3)
-        }
-        if (taps > 4) {
-          const x4 = v128.load32_splat(x + 4 * tapStep)
-          a4 = madd(x4, d0, a4)
-          if (two) e4 = madd(x4, d1, e4)
+        if (R > 3) {
+          const s3 = v128.load32_splat(x + f3)
+          if (V == 1) a3 = madd(s3, d0, a3)
+          else { a6 = madd(s3, d0, a6); a7 = madd(s3, d1, a7) }
         }
         x += xStep
         d += dyStep
       }
+      x += rowSkip
     }
-    flush(acc, 0, a0); flush(acc, 1, e0)
-    if (taps > 1) { flush(acc, 2, a1); flush(acc, 3, e1) }
-    if (taps > 2) { flush(acc, 4, a2); flush(acc, 5, e2) }
-    if (taps > 3) { flush(acc, 6, a3); flush(acc, 7, e3) }
-    if (taps > 4) { flush(acc, 8, a4); flush(acc, 9, e4) }
+  }
+  if (V == 1) {
+    flush(acc, a0)
+    if (R > 1) flush(acc + rowBytes, a1)
+    if (R > 2) flush(acc + 2 * rowBytes, a2)
+    if (R > 3) flush(acc + 3 * rowBytes, a3)
+  } else if (V == 2) {
+    flush(acc, a0); flush(acc + 16, a1)
+    if (R > 1) { flush(acc + rowBytes, a2); flush(acc + rowBytes + 16, a3) }
+    if (R > 2) { flush(acc + 2 * rowBytes, a4); flush(acc + 2 * rowBytes + 16, a5) }
+    if (R > 3) { flush(acc + 3 * rowBytes, a6); flush(acc + 3 * rowBytes + 16, a7) }
+  } else {
+    flush(acc, a0); flush(acc + 16, a1); flush(acc + 32, a2)
+    if (V > 3) flush(acc + 48, a3)
+    if (R > 1) {
+      flush(acc + rowBytes, a4); flush(acc + rowBytes + 16, a5); flush(acc + rowBytes + 32, a6)
+      if (V > 3) flush(acc + rowBytes + 48, a7)
+    }
   }
 }
 
