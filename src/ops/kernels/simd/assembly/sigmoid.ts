@@ -1,4 +1,4 @@
-import { fillZero } from './common'
+import { fillZero, loadPart, storePart } from './common'
 
 // ---- sigmoid backward, optionally through a non-overlapping k x k average pool, plus bias sums ----
 
@@ -19,16 +19,18 @@ export function sigmoidGradRows(
   fillZero(rowAcc, row * 4, f32x4.splat(0))
   const pooled = kH != 1 || kW != 1
   const one = f32x4.splat(1.0)
+  const s4 = f32x4.splat(scale)
+  // the upsampled row is the same for the kH image rows of one pooled row: built once for them
+  let built: usize = 0
   for (let r = r0; r < r1; r++) {
     const n = r / h
     const hh = r - n * h
     let src: usize
     if (pooled) {
       const prow = dp + (<usize>((n * oh + hh / kH) * ow * c) << 2)
-      for (let x = 0; x < w; x++) {
-        const ps = prow + (<usize>((x / kW) * c) << 2)
-        const ts = tmp + (<usize>(x * c) << 2)
-        for (let k = 0; k < c; k++) store<f32>(ts + (<usize>k << 2), load<f32>(ps + (<usize>k << 2)) * scale)
+      if (prow != built) {
+        upsampleRow(prow, tmp, ow, w, c, kW, s4)
+        built = prow
       }
       src = tmp
     } else {
@@ -52,6 +54,26 @@ export function sigmoidGradRows(
       store<f32>(rowAcc + o, load<f32>(rowAcc + o) + g)
     }
   }
+}
+
+/**
+ * tmp [W, C] = scale * the pooled row p [OW, C] with each position repeated kW times (positions past
+ * OW * kW, which no window covers, get zeros).
+ */
+// @ts-ignore: decorator
+@inline function upsampleRow(p: usize, tmp: usize, ow: i32, w: i32, c: i32, kW: i32, s4: v128): void {
+  const bytes = <usize>c << 2
+  let d = tmp
+  for (let ox = 0; ox < ow; ox++) {
+    const ps = p + <usize>ox * bytes
+    for (let kx = 0; kx < kW; kx++) {
+      let k = 0
+      for (; k + 4 <= c; k += 4) v128.store(d + (<usize>k << 2), f32x4.mul(v128.load(ps + (<usize>k << 2)), s4))
+      if (k < c) storePart(d + (<usize>k << 2), f32x4.mul(loadPart(ps + (<usize>k << 2), c - k), s4), c - k)
+      d += bytes
+    }
+  }
+  fillZero(d, (w - ow * kW) * c * 4, f32x4.splat(0))
 }
 
 /** Rows [r0, r1) of x [R, F]: scratch row `slot` of [16, F] = the sum of the rows (sums over every axis but the last). */
