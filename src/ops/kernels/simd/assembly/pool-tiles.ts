@@ -1,3 +1,5 @@
+import { loadPart, storePart } from './common'
+
 // ---- non-overlapping pooling (stride = window, no padding) ----
 
 /**
@@ -38,24 +40,16 @@ export function poolTiles(lo: i32, hi: i32, slot: i32, x: usize, y: usize, scrat
     for (let ox = 0; ox < ow; ox++) {
       const src = tmp + (<usize>(ox * kw * c) << 2)
       const dst = out + (<usize>(ox * c) << 2)
-      let k = 0
-      for (; k + 4 <= c; k += 4) {
+      // whole vectors, then the channel tail as one partial vector
+      for (let k = 0; k < c; k += 4) {
+        const valid = min(4, c - k)
         const o = <usize>k << 2
-        let v = v128.load(src + o)
+        let v = loadPart(src + o, valid)
         for (let kx = 1; kx < kw; kx++) {
-          const u = v128.load(src + <usize>(kx * c) * 4 + o)
+          const u = loadPart(src + <usize>(kx * c) * 4 + o, valid)
           v = isMax != 0 ? f32x4.max(v, u) : f32x4.add(v, u)
         }
-        v128.store(dst + o, v)
-      }
-      for (; k < c; k++) {
-        const o = <usize>k << 2
-        let v = load<f32>(src + o)
-        for (let kx = 1; kx < kw; kx++) {
-          const u = load<f32>(src + <usize>(kx * c) * 4 + o)
-          v = isMax != 0 ? max(v, u) : v + u
-        }
-        store<f32>(dst + o, v)
+        storePart(dst + o, v, valid)
       }
     }
   }
