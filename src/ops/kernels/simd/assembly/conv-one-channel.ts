@@ -11,9 +11,10 @@ import { loadPart, madd, storePart } from './common'
 }
 
 /**
- * 1 / (1 + e^-v) for four lanes, the bits of activation.ts's sigmoid with the negation folded into the
- * steps of its exp4 (x = -v clamped, then -x and -r carried instead of x and r: float negation is exact,
- * so every rounding sees the same magnitudes), which saves the three instructions V8 spends on a sign flip.
+ * 1 / (1 + e^-v) for four lanes: activation.ts's sigmoid with the negation folded into the steps of its
+ * exp4 (x = -v clamped, then -x and -r carried instead of x and r: float negation is exact, so every
+ * rounding sees the same magnitudes), which saves the three instructions V8 spends on a sign flip.
+ * Without FMA the bits are the same; with it the range reduction is fused as well as the polynomial.
  */
 // @ts-ignore: decorator
 @inline function sigmoid4(v: v128): v128 {
@@ -34,9 +35,9 @@ import { loadPart, madd, storePart } from './common'
 }
 
 /**
- * Sigmoid over p[0, count) in place. A separate pass over output rows still in L1 rather than on each
- * tile as it leaves the accumulators: the polynomial's long dependency chains then overlap each other
- * instead of stalling the multiply-add stream behind them.
+ * Sigmoid over p[0, count) in place: a pass over output rows still in L1, measured faster than the same
+ * work on each tile as it leaves the accumulators (there the polynomial's long dependency chains hold up
+ * the next tile's multiply-adds; here they overlap each other).
  */
 // @ts-ignore: decorator
 @inline function sigmoidInPlace(p: usize, count: i32): void {
@@ -58,8 +59,8 @@ import { loadPart, madd, storePart } from './common'
  *
  * Lanes are 4 adjacent output positions (one unaligned load per tap), so no lane idles whatever Co is.
  * A tile is R output rows x 4 positions x NC channels with R * NC = 8 accumulators: rows of 4 at a time,
- * channels in groups of 4 as 2 rows x 4 channels (the rows share each weight), a 2- or 1-channel rest
- * as 4 rows. 8 independent chains keep both FMA ports busy (each chain waits 4 cycles per tap) and, with
+ * channels in groups of 4 as 2 rows x 4 channels (the rows share each weight), a 3-channel rest as 2
+ * rows (6), a 2- or 1-channel rest as 4 rows. 8 independent chains keep both FMA ports busy (each chain waits 4 cycles per tap) and, with
  * 2-4 x vectors and 2-4 weights, stay within V8's 15 vector registers; the last rows of a range when fewer
  * than 4 go one at a time. Every output is bias + its taps in order whatever the grouping, so the bits
  * do not depend on how rows are split between threads.
