@@ -30,8 +30,8 @@ export function conv2dOneChannel(
   const g = convGeometry(x.shape, [kh, kw], strides, pad, dilations)
   if (g.stride[1] !== 1 || g.outH <= 0 || g.outW <= 0) return undefined
   return tf.tidy(() => {
-    // whole 8-position tiles: the last one may read up to 7 columns past the output's last tap
-    const tiles = Math.ceil(g.outW / 8) * 8
+    // whole 4-position tiles: the last one may read up to 3 columns past the output's last tap
+    const tiles = Math.ceil(g.outW / 4) * 4
     const xp = padForTaps(x, g, g.outH, g.outW, tiles - g.outW)
     const attrs = { strides: g.stride, dilations: g.dilation, outShape: [x.shape[0], g.outH, g.outW, co], activation }
     return runHeapKernel(CONV2D_ONE_CHANNEL, bias ? { xp, w, bias } : { xp, w }, attrs)[0] as tf.Tensor4D

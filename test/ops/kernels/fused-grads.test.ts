@@ -188,6 +188,36 @@ describe.each(BACKENDS)('fused gradient kernels on %s', (backend) => {
     )
   })
 
+  it('conv2dOneChannel: vertical strides and dilations that differ per axis (the tap offsets, the rows of a 4-row block) match the cpu', async () => {
+    await useBackend(backend)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 5, max: 13 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.constantFrom<[[number, number], [number, number]]>([[2, 1], [1, 1]], [[3, 1], [1, 1]], [[1, 1], [2, 1]], [[1, 1], [1, 2]], [[1, 1], [3, 2]]),
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        async (n, h, co, [strides, dilations], seed) => {
+          const xs = seeded(seed, n * h * 11)
+          const ws = seeded(seed + 1, 3 * 4 * co)
+          const bs = seeded(seed + 2, co)
+          const conv = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.fused.conv2d({ x, filter: w, strides, pad: 'same', dilations, activation: 'sigmoid', bias: b })
+          const [want] = await onCpu(() => [conv(tf.tensor4d(xs, [n, h, 11, 1]), tf.tensor4d(ws, [3, 4, 1, co]), tf.tensor1d(bs))])
+          const [x, w, b] = [tf.tensor4d(xs, [n, h, 11, 1]), tf.tensor4d(ws, [3, 4, 1, co]), tf.tensor1d(bs)]
+          const got = conv2dOneChannel(x, w, strides, 'same', dilations, b, 'sigmoid')
+          expect(got !== undefined).toBe(backend === 'wasm')
+          if (got) {
+            const g = convGeometry([n, h, 11, 1], [3, 4], strides, 'same', dilations)
+            expect(got.shape).toEqual([n, g.outH, g.outW, co])
+            expectClose(await got.data(), want!)
+          }
+          tf.dispose([x, w, b, ...(got ? [got] : [])])
+        },
+      ),
+      { numRuns: 30 },
+    )
+  })
+
   it('poolTiles: mean and max of side-by-side windows match tfjs pooling (ragged edges, NaN kept by max)', async () => {
     await useBackend(backend)
     await fc.assert(

@@ -19,7 +19,7 @@ export const COLUMN_SUMS = 'TypegradColumnSums'
 export const CONV2D_FILTER_GRAD = 'TypegradConv2DFilterGrad'
 
 /**
- * xp [N,HP,WP,1] (padded so that 8-position tiles read inside each row), w [KH,KW,1,Co], bias [Co]
+ * xp [N,HP,WP,1] (padded so that 4-position tiles read inside each row), w [KH,KW,1,Co], bias [Co]
  * (attrs outShape [N,OH,OW,Co], strides [sh, 1], dilations, activation) -> activation(conv + bias).
  */
 export const CONV2D_ONE_CHANNEL = 'TypegradConv2DOneChannel'
@@ -153,11 +153,24 @@ registerHeapKernel(CONV2D_ONE_CHANNEL, ['xp', 'w', 'bias'], (backend, [xp, w, bi
   const [, hp, wp] = xp.shape as [number, number, number, number]
   const simd = simdOf(backend)
   const y = backend.makeOutput([n, oh, ow, co], 'float32')
-  const zeros = bias ? undefined : scratch(backend, co)
+  // the kernel's prep (see conv2dOneChannel in assembly/conv-one-channel.ts): the taps' byte offsets into a
+  // padded row block, then from a 16-byte boundary the filter and the bias with each value in 4 lanes
+  const taps = kh * kw
+  const wAt = Math.ceil(taps / 4) * 4
+  const prep = scratch(backend, wAt + (taps + 1) * co * 4)
+  const p = f32(backend, prep.info)
+  const offsets = new Int32Array(p.buffer, p.byteOffset, taps)
+  for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) offsets[ky * kw + kx] = (ky * dh * wp + kx * dwl) * 4
+  const ws = f32(backend, w)
+  for (let i = 0; i < taps * co; i++) p.fill(ws[i]!, wAt + 4 * i, wAt + 4 * i + 4)
+  if (bias) {
+    const bs = f32(backend, bias)
+    for (let c = 0; c < co; c++) p.fill(bs[c]!, wAt + 4 * (taps * co + c), wAt + 4 * (taps * co + c + 1))
+  }
   const act = KERNEL_ACTIVATIONS[attrs['activation'] as keyof typeof KERNEL_ACTIVATIONS]
-  const args = [simd.ptr(xp), simd.ptr(w), simd.ptr(bias ?? zeros!.info), simd.ptr(y), hp, wp, oh, ow, co, kh, kw, sh, dh, dwl, act]
-  simd.run('conv2dOneChannel', n * oh, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (ow * co * kh * kw) / 4)))
-  zeros?.free()
+  const args = [simd.ptr(xp), simd.ptr(prep.info), simd.ptr(y), hp, wp, oh, ow, co, taps, sh, wAt, act]
+  simd.run('conv2dOneChannel', n * oh, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (ow * co * taps) / 4)))
+  prep.free()
   return [y]
 })
 

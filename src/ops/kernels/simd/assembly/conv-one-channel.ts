@@ -1,123 +1,221 @@
-import { madd, storePart } from './common'
+import { LINEAR, RELU, SIGMOID } from './activation'
+import { loadPart, madd, storePart } from './common'
 
 // ---- conv2d forward, one input channel, with bias and activation ----
 
-/** Activations the forward conv applies in registers (the codes conv2dOneChannel's `act` takes). */
-const LINEAR = 0
-const RELU = 1
-const SIGMOID = 2
-
-/**
- * e^x for four lanes: 2^n * p(r) with n = round(x / ln 2), r = x - n ln 2 (two-part ln 2), p the
- * degree-6 Taylor polynomial (|r| <= 0.347: relative error under 2e-7); x is clamped to [-87.3, 88],
- * where e^x stays a normal float. n is rounded by adding 1.5 * 2^23 + 127: the sum's low mantissa bits
- * are then n + 127, which shifted into the exponent field are 2^n (no float-to-int conversion).
- */
+/** c - a * b per lane, fused where {@link madd} is (else bitwise sub(c, mul(a, b))). */
 // @ts-ignore: decorator
-@inline function exp4(x: v128): v128 {
-  const magic = f32x4.splat(12583039.0) // 1.5 * 2^23 + 127
-  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.3)), f32x4.splat(88.0))
-  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504)), magic)
-  const n = f32x4.sub(t, magic)
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)))
-  let p = f32x4.splat(1.0 / 720.0)
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 120.0))
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 24.0))
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 6.0))
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5))
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0))
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0))
-  return f32x4.mul(p, i32x4.shl(t, 23))
+@inline function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c)
+  return f32x4.sub(c, f32x4.mul(a, b))
 }
 
+/**
+ * 1 / (1 + e^-v) for four lanes: activation.ts's sigmoid with the negation folded into the steps of its
+ * exp4 (x = -v clamped, then -x and -r carried instead of x and r: float negation is exact, so every
+ * rounding sees the same magnitudes), which saves the three instructions V8 spends on a sign flip.
+ * Without FMA the bits are the same; with it the range reduction is fused as well as the polynomial.
+ */
 // @ts-ignore: decorator
-@inline function activate(v: v128, act: i32): v128 {
-  if (act == RELU) return f32x4.max(v, f32x4.splat(0))
-  if (act == SIGMOID) {
-    const one = f32x4.splat(1.0)
-    return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v))))
-  }
-  return v
+@inline function sigmoid4(v: v128): v128 {
+  const magic = f32x4.splat(12583039.0) // 1.5 * 2^23 + 127
+  const nx = f32x4.pmax(f32x4.pmin(v, f32x4.splat(87.3)), f32x4.splat(-88.0)) // -x
+  const t = nmadd(nx, f32x4.splat(1.44269504), magic)
+  const n = f32x4.sub(t, magic)
+  const nr = madd(n, f32x4.splat(-2.12194440e-4), madd(n, f32x4.splat(0.693359375), nx)) // -r
+  let p = f32x4.splat(1.0 / 720.0)
+  p = nmadd(p, nr, f32x4.splat(1.0 / 120.0))
+  p = nmadd(p, nr, f32x4.splat(1.0 / 24.0))
+  p = nmadd(p, nr, f32x4.splat(1.0 / 6.0))
+  p = nmadd(p, nr, f32x4.splat(0.5))
+  p = nmadd(p, nr, f32x4.splat(1.0))
+  p = nmadd(p, nr, f32x4.splat(1.0))
+  const one = f32x4.splat(1.0)
+  return f32x4.div(one, f32x4.add(one, f32x4.mul(p, i32x4.shl(t, 23))))
+}
+
+/**
+ * Sigmoid over p[0, count) in place: a pass over output rows still in L1, measured faster than the same
+ * work on each tile as it leaves the accumulators (there the polynomial's long dependency chains hold up
+ * the next tile's multiply-adds; here they overlap each other).
+ */
+// @ts-ignore: decorator
+@inline function sigmoidInPlace(p: usize, count: i32): void {
+  const end = p + (<usize>count << 2)
+  let q = p
+  for (; q + 16 <= end; q += 16) v128.store(q, sigmoid4(v128.load(q)))
+  const rest = <i32>(end - q) >> 2
+  if (rest > 0) storePart(q, sigmoid4(loadPart(q, rest)), rest)
 }
 
 /**
  * Output rows [lo, hi) (of N*OH) of y [N, OH, OW, Co] = act(conv2d(xp, w) + bias) for ONE input channel
  * and horizontal stride 1 (a grayscale first layer), over x already padded: xp [N, HP, WP] with WP >=
- * 8 * ceil(OW / 8) + (KW - 1) * dw, so whole 8-position tiles read inside it. Lanes are output positions
- * (consecutive x values are one vector load), so no lane is idle whatever Co is; the 4 x 4 tiles are
- * transposed to channels-last in registers. `w` [KH*KW, Co] and `bias` [Co]. `act`: 0 linear, 1 relu,
- * 2 sigmoid.
+ * 4 * ceil(OW / 4) + (KW - 1) * dw, so whole 4-position tiles read inside it. `prep` is what the caller
+ * lays out once per call: the taps' byte offsets into a padded row block, `taps` i32 (ky * dh * WP + kx *
+ * dw, times 4), then from float `wAt` the filter with each weight repeated in 4 lanes, [taps, Co, 4],
+ * then the bias likewise, [Co, 4] (whole-vector loads with constant offsets: no splat, no address
+ * arithmetic in the tap loop). `act`: 0 linear, 1 relu, 2 sigmoid (dispatched here, once).
+ *
+ * Lanes are 4 adjacent output positions (one unaligned load per tap), so no lane idles whatever Co is.
+ * A tile is R output rows x 4 positions x NC channels with R * NC = 8 accumulators: rows of 4 at a time,
+ * channels in groups of 4 as 2 rows x 4 channels (the rows share each weight), a 3-channel rest as 2
+ * rows (6), a 2- or 1-channel rest as 4 rows. 8 independent chains keep both FMA ports busy (each chain waits 4 cycles per tap) and, with
+ * 2-4 x vectors and 2-4 weights, stay within V8's 15 vector registers; the last rows of a range when fewer
+ * than 4 go one at a time. Every output is bias + its taps in order whatever the grouping, so the bits
+ * do not depend on how rows are split between threads.
  */
 export function conv2dOneChannel(
-  lo: i32, hi: i32, slot: i32, xp: usize, w: usize, bias: usize, y: usize,
-  hp: i32, wp: i32, oh: i32, ow: i32, co: i32, kh: i32, kw: i32, sh: i32, dh: i32, dwl: i32, act: i32,
+  lo: i32, hi: i32, slot: i32, xp: usize, prep: usize, y: usize,
+  hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32, act: i32,
 ): void {
-  for (let r = lo; r < hi; r++) {
-    const b = r / oh
-    const oy = r - b * oh
-    const xTop = xp + (<usize>((b * hp + oy * sh) * wp) << 2)
-    const yRow = y + (<usize>(r * ow * co) << 2)
-    for (let c0 = 0; c0 < co; c0 += 4) {
-      const nc = min(4, co - c0)
-      switch (nc) {
-        case 1: oneChannelRow(1, xTop, w, bias, yRow, wp, ow, co, kh, kw, dh, dwl, act, c0); break
-        case 2: oneChannelRow(2, xTop, w, bias, yRow, wp, ow, co, kh, kw, dh, dwl, act, c0); break
-        case 3: oneChannelRow(3, xTop, w, bias, yRow, wp, ow, co, kh, kw, dh, dwl, act, c0); break
-        default: oneChannelRow(4, xTop, w, bias, yRow, wp, ow, co, kh, kw, dh, dwl, act, c0)
+  if (act == SIGMOID) sigmoidRows(lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
+  else if (act == RELU) reluRows(lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
+  else linearRows(lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
+}
+
+// One function per activation, not inlined: binaryen folds inlined copies that differ only in a constant
+// back into one body with a runtime branch on it, in the middle of the tile code.
+// @ts-ignore: decorator
+@noinline function sigmoidRows(lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32): void {
+  outputRows(SIGMOID, lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
+}
+
+// @ts-ignore: decorator
+@noinline function reluRows(lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32): void {
+  outputRows(RELU, lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
+}
+
+// @ts-ignore: decorator
+@noinline function linearRows(lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32): void {
+  outputRows(LINEAR, lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
+}
+
+/** The top-left tap's row in xp for output row r (of N*OH). */
+// @ts-ignore: decorator
+@inline function xRow(xp: usize, r: i32, hp: i32, wp: i32, oh: i32, sh: i32): usize {
+  const b = r / oh
+  return xp + (<usize>((b * hp + (r - b * oh) * sh) * wp) << 2)
+}
+
+// @ts-ignore: decorator
+@inline function outputRows(
+  act: i32, lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32,
+): void {
+  // the sigmoid runs as a pass over each block of rows; the tiles store the linear sums
+  const tileAct = act == SIGMOID ? LINEAR : act
+  const tapsEnd = prep + (<usize>taps << 2)
+  const w = prep + (<usize>wAt << 2)
+  const bias = w + (<usize>(taps * co) << 4)
+  const rowBytes = <usize>(ow * co) << 2
+  for (let r = lo; r < hi; r += 4) {
+    const rows = min(4, hi - r)
+    const y0 = y + <usize>r * rowBytes
+    if (rows == 4) {
+      const x0 = xRow(xp, r, hp, wp, oh, sh), x1 = xRow(xp, r + 1, hp, wp, oh, sh)
+      const x2 = xRow(xp, r + 2, hp, wp, oh, sh), x3 = xRow(xp, r + 3, hp, wp, oh, sh)
+      const y1 = y0 + rowBytes, y2 = y1 + rowBytes, y3 = y2 + rowBytes
+      let c0 = 0
+      for (; c0 + 4 <= co; c0 += 4) {
+        rowTiles(2, 4, tileAct, x0, x1, 0, 0, y0, y1, 0, 0, prep, tapsEnd, w, bias, ow, co, c0)
+        rowTiles(2, 4, tileAct, x2, x3, 0, 0, y2, y3, 0, 0, prep, tapsEnd, w, bias, ow, co, c0)
+      }
+      if (co - c0 == 3) {
+        rowTiles(2, 3, tileAct, x0, x1, 0, 0, y0, y1, 0, 0, prep, tapsEnd, w, bias, ow, co, c0)
+        rowTiles(2, 3, tileAct, x2, x3, 0, 0, y2, y3, 0, 0, prep, tapsEnd, w, bias, ow, co, c0)
+      } else if (co - c0 == 2) {
+        rowTiles(4, 2, tileAct, x0, x1, x2, x3, y0, y1, y2, y3, prep, tapsEnd, w, bias, ow, co, c0)
+      } else if (co - c0 == 1) {
+        rowTiles(4, 1, tileAct, x0, x1, x2, x3, y0, y1, y2, y3, prep, tapsEnd, w, bias, ow, co, c0)
+      }
+    } else {
+      for (let k = 0; k < rows; k++) {
+        const x0 = xRow(xp, r + k, hp, wp, oh, sh)
+        const yk = y0 + <usize>k * rowBytes
+        for (let c0 = 0; c0 < co; c0 += 4) {
+          switch (min(4, co - c0)) {
+            case 1: rowTiles(1, 1, tileAct, x0, 0, 0, 0, yk, 0, 0, 0, prep, tapsEnd, w, bias, ow, co, c0); break
+            case 2: rowTiles(1, 2, tileAct, x0, 0, 0, 0, yk, 0, 0, 0, prep, tapsEnd, w, bias, ow, co, c0); break
+            case 3: rowTiles(1, 3, tileAct, x0, 0, 0, 0, yk, 0, 0, 0, prep, tapsEnd, w, bias, ow, co, c0); break
+            default: rowTiles(1, 4, tileAct, x0, 0, 0, 0, yk, 0, 0, 0, prep, tapsEnd, w, bias, ow, co, c0)
+          }
+        }
       }
     }
+    if (act == SIGMOID) sigmoidInPlace(y0, rows * ow * co)
   }
 }
 
-/** One output row, output channels [c0, c0 + nc) (nc constant per call site), 8 positions per tile. */
+/**
+ * Output channels [c0, c0 + NC) of R output rows (x rows from x0.., written at y0..), all positions, 4
+ * per tile (R, NC constant per call site; the unused row pointers are placeholders).
+ */
 // @ts-ignore: decorator
-@inline function oneChannelRow(
-  nc: i32, xTop: usize, w: usize, bias: usize, yRow: usize, wp: i32, ow: i32, co: i32, kh: i32, kw: i32, dh: i32, dwl: i32, act: i32, c0: i32,
+@inline function rowTiles(
+  R: i32, NC: i32, act: i32, x0: usize, x1: usize, x2: usize, x3: usize, y0: usize, y1: usize, y2: usize, y3: usize,
+  taps: usize, tapsEnd: usize, w: usize, bias: usize, ow: i32, co: i32, c0: i32,
 ): void {
-  const rowStep = <usize>(dh * wp) << 2
-  const tapStep = <usize>dwl << 2
-  const wStep = <usize>co << 2
-  const b0 = f32x4.splat(load<f32>(bias + (<usize>c0 << 2)))
-  const b1 = nc > 1 ? f32x4.splat(load<f32>(bias + (<usize>c0 << 2), 4)) : f32x4.splat(0)
-  const b2 = nc > 2 ? f32x4.splat(load<f32>(bias + (<usize>c0 << 2), 8)) : f32x4.splat(0)
-  const b3 = nc > 3 ? f32x4.splat(load<f32>(bias + (<usize>c0 << 2), 12)) : f32x4.splat(0)
-  for (let ox = 0; ox < ow; ox += 8) {
-    // accumulators: channel k, positions ox..ox+3 (p) and ox+4..ox+7 (q)
-    let p0 = b0, p1 = b1, p2 = b2, p3 = b3, q0 = b0, q1 = b1, q2 = b2, q3 = b3
-    let wt = w + (<usize>c0 << 2)
-    let xr = xTop + (<usize>ox << 2)
-    for (let ky = 0; ky < kh; ky++) {
-      let xt = xr
-      for (let kx = 0; kx < kw; kx++) {
-        const xa = v128.load(xt)
-        const xb = v128.load(xt, 16)
-        const w0 = v128.load32_splat(wt)
-        p0 = madd(xa, w0, p0); q0 = madd(xb, w0, q0)
-        if (nc > 1) {
-          const w1 = v128.load32_splat(wt + 4)
-          p1 = madd(xa, w1, p1); q1 = madd(xb, w1, q1)
-        }
-        if (nc > 2) {
-          const w2 = v128.load32_splat(wt + 8)
-          p2 = madd(xa, w2, p2); q2 = madd(xb, w2, q2)
-        }
-        if (nc > 3) {
-          const w3 = v128.load32_splat(wt + 12)
-          p3 = madd(xa, w3, p3); q3 = madd(xb, w3, q3)
-        }
-        wt += wStep
-        xt += tapStep
+  const wStep = <usize>co << 4
+  const wc = w + (<usize>c0 << 4)
+  const bc = bias + (<usize>c0 << 4)
+  for (let ox = 0; ox < ow; ox += 4) {
+    // accumulators a<row><channel>, from the bias (reloaded per tile: held across it, they would crowd the registers)
+    const b0 = v128.load(bc)
+    const b1 = NC > 1 ? v128.load(bc, 16) : b0
+    const b2 = NC > 2 ? v128.load(bc, 32) : b0
+    const b3 = NC > 3 ? v128.load(bc, 48) : b0
+    let a00 = b0, a01 = b1, a02 = b2, a03 = b3
+    let a10 = b0, a11 = b1, a12 = b2, a13 = b3
+    let a20 = b0, a21 = b1, a30 = b0, a31 = b1
+    const o = <usize>ox << 2
+    const p0 = x0 + o, p1 = x1 + o, p2 = x2 + o, p3 = x3 + o
+    let wt = wc
+    let tp = taps
+    do {
+      const off = <usize>load<i32>(tp)
+      const v0 = v128.load(p0 + off)
+      const v1 = R > 1 ? v128.load(p1 + off) : v0
+      const v2 = R > 2 ? v128.load(p2 + off) : v0
+      const v3 = R > 3 ? v128.load(p3 + off) : v0
+      const w0 = v128.load(wt)
+      a00 = madd(v0, w0, a00)
+      if (R > 1) a10 = madd(v1, w0, a10)
+      if (R > 2) a20 = madd(v2, w0, a20)
+      if (R > 3) a30 = madd(v3, w0, a30)
+      if (NC > 1) {
+        const w1 = v128.load(wt, 16)
+        a01 = madd(v0, w1, a01)
+        if (R > 1) a11 = madd(v1, w1, a11)
+        if (R > 2) a21 = madd(v2, w1, a21)
+        if (R > 3) a31 = madd(v3, w1, a31)
       }
-      xr += rowStep
-    }
-    const out = yRow + (<usize>(ox * co + c0) << 2)
-    // (channels past nc are placeholders: only the kept ones pay for the activation)
-    storeTransposed(out, activate(p0, act), nc > 1 ? activate(p1, act) : p1, nc > 2 ? activate(p2, act) : p2, nc > 3 ? activate(p3, act) : p3, nc, co, min(4, ow - ox))
-    if (ox + 4 < ow) {
-      const q = out + (<usize>(4 * co) << 2)
-      storeTransposed(q, activate(q0, act), nc > 1 ? activate(q1, act) : q1, nc > 2 ? activate(q2, act) : q2, nc > 3 ? activate(q3, act) : q3, nc, co, min(4, ow - ox - 4))
-    }
+      // (R * NC <= 8: 3 and 4 channels come with at most 2 rows)
+      if (NC > 2) {
+        const w2 = v128.load(wt, 32)
+        a02 = madd(v0, w2, a02)
+        if (R > 1) a12 = madd(v1, w2, a12)
+      }
+      if (NC > 3) {
+        const w3 = v128.load(wt, 48)
+        a03 = madd(v0, w3, a03)
+        if (R > 1) a13 = madd(v1, w3, a13)
+      }
+      wt += wStep
+      tp += 4
+    } while (tp < tapsEnd)
+    const out = <usize>(ox * co + c0) << 2
+    const positions = min(4, ow - ox)
+    storeTransposed(y0 + out, activate(a00, act), activate(a01, act), activate(a02, act), activate(a03, act), NC, co, positions)
+    if (R > 1) storeTransposed(y1 + out, activate(a10, act), activate(a11, act), activate(a12, act), activate(a13, act), NC, co, positions)
+    if (R > 2) storeTransposed(y2 + out, activate(a20, act), activate(a21, act), a21, a21, NC, co, positions)
+    if (R > 3) storeTransposed(y3 + out, activate(a30, act), activate(a31, act), a31, a31, NC, co, positions)
   }
+}
+
+/** relu or nothing (the sigmoid is a pass of its own). */
+// @ts-ignore: decorator
+@inline function activate(v: v128, act: i32): v128 {
+  return act == RELU ? f32x4.max(v, f32x4.splat(0)) : v
 }
 
 /**
@@ -126,11 +224,28 @@ export function conv2dOneChannel(
  */
 // @ts-ignore: decorator
 @inline function storeTransposed(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, nc: i32, co: i32, positions: i32): void {
+  const step = <usize>co << 2
+  if (nc <= 2) {
+    // [a0.j a1.j] pairs: two unpacks instead of the 4 x 4 transpose
+    const lo = i32x4.shuffle(a0, a1, 0, 4, 1, 5)
+    const hi = i32x4.shuffle(a0, a1, 2, 6, 3, 7)
+    if (nc == 1) {
+      v128.store32_lane(out, a0, 0)
+      if (positions > 1) v128.store32_lane(out + step, a0, 1)
+      if (positions > 2) v128.store32_lane(out + 2 * step, a0, 2)
+      if (positions > 3) v128.store32_lane(out + 3 * step, a0, 3)
+      return
+    }
+    v128.store64_lane(out, lo, 0)
+    if (positions > 1) v128.store64_lane(out + step, lo, 1)
+    if (positions > 2) v128.store64_lane(out + 2 * step, hi, 0)
+    if (positions > 3) v128.store64_lane(out + 3 * step, hi, 1)
+    return
+  }
   const t0 = i32x4.shuffle(a0, a1, 0, 4, 1, 5)
   const t1 = i32x4.shuffle(a2, a3, 0, 4, 1, 5)
   const t2 = i32x4.shuffle(a0, a1, 2, 6, 3, 7)
   const t3 = i32x4.shuffle(a2, a3, 2, 6, 3, 7)
-  const step = <usize>co << 2
   storePart(out, i32x4.shuffle(t0, t1, 0, 1, 4, 5), nc)
   if (positions > 1) storePart(out + step, i32x4.shuffle(t0, t1, 2, 3, 6, 7), nc)
   if (positions > 2) storePart(out + 2 * step, i32x4.shuffle(t2, t3, 0, 1, 4, 5), nc)
