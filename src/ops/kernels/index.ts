@@ -10,6 +10,7 @@ export { columnSums } from './column-sums.js'
 export { conv2dOneChannel } from './conv2d-one-channel.js'
 export { conv2dTiled } from './conv2d-tiles.js'
 export { simdMatMul } from './gemm.js'
+export { bytesOnHeap, gatherScaledRows, type HeapBytes } from './gather-bytes.js'
 export { poolTiles } from './pool-tiles.js'
 export { denseGrads, type DenseGrads } from './dense-grad.js'
 export {

@@ -17,7 +17,7 @@ import type { BackendChoice } from '../backends/types.js'
 import { exampleBatches } from '../data/batches.js'
 import { type Examples, inputDtype, sizeOfShape } from '../data/examples.js'
 import type { DataSource } from '../data/sources.js'
-import { batchTensors } from '../train/epoch.js'
+import { hostBatchTensors } from '../data/device-batches.js'
 import { type TrainError, trainError } from '../train/errors.js'
 import { type Accumulator, averages, hostAccumulator } from '../train/metrics.js'
 import { checkData } from '../train/model.js'
@@ -188,7 +188,7 @@ export const evaluate = <In extends Shape, Out, P, S extends Shape>(
         let batch = 0
         for (const b of exampleBatches(ex, { batchSize: options.batchSize ?? 256, shuffle: false })) {
           batch++
-          const [x, y] = batchTensors(ex, b)
+          const [x, y] = hostBatchTensors(ex, b)
           const m = (() => {
             try {
               return program.evaluate(x, y)

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import type { Monoid } from 'fp-ts/lib/Monoid.js'
-import { type Batch, exampleBatches } from '../data/batches.js'
+import { type DeviceBatches, deviceBatches } from '../data/device-batches.js'
 import type { Examples } from '../data/examples.js'
 import type { StepMetrics, TrainProgram } from './contract.js'
 import { DIVERGENCE_FACTOR, type TrainError, trainError } from './errors.js'
@@ -32,12 +32,6 @@ export interface EpochPlan {
   readonly reference?: number
 }
 
-/** A batch as tensors [size, ...shape] and [size, ...targetShape]. */
-export const batchTensors = (ex: Examples, b: Batch<Int32Array | Float32Array, Float32Array | Int32Array>): [tf.Tensor, tf.Tensor] => [
-  tf.tensor(b.x, [b.size, ...ex.shape], b.x instanceof Int32Array ? 'int32' : 'float32'),
-  tf.tensor(b.y, [b.size, ...ex.targetShape], ex.targetDtype),
-]
-
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 /** Per step: its summed loss, invalid inputs and invalid targets, read back together once per epoch (or per check). */
@@ -49,8 +43,7 @@ const STEP_FIELDS = 3
  * tensors is what it was before.
  */
 const fold = async (
-  split: Examples,
-  batchList: Iterable<Batch<Int32Array | Float32Array, Float32Array | Int32Array>>,
+  batchList: DeviceBatches,
   sum: Monoid<tf.Scalar>,
   f: (x: tf.Tensor, y: tf.Tensor) => StepMetrics,
   onStep: (steps: readonly tf.Tensor[], sizes: readonly number[]) => Promise<TrainError | undefined>,
@@ -65,7 +58,7 @@ const fold = async (
   }
   try {
     for (const b of batchList) {
-      const [x, y] = batchTensors(split, b)
+      const { x, y } = b
       let m: StepMetrics
       try {
         m = f(x, y)
@@ -94,6 +87,7 @@ const fold = async (
   } finally {
     release(acc)
     tf.dispose(steps)
+    batchList.dispose()
   }
 }
 
@@ -151,9 +145,9 @@ export const trainEpoch = (
     checked = steps.length
     return err
   }
-  const batchList = exampleBatches(train, { batchSize: plan.batchSize, shuffle: true, seed: plan.seed, epoch: plan.epoch - 1 })
   try {
-    const r = await fold(train, batchList, sum, (x, y) => program.step(x, y), onStep, progress)
+    const batchList = deviceBatches(train, { batchSize: plan.batchSize, shuffle: true, seed: plan.seed, epoch: plan.epoch - 1 })
+    const r = await fold(batchList, sum, (x, y) => program.step(x, y), onStep, progress)
     if ('_tag' in r) return E.left(r)
     const err = findProblem(plan, r.steps, r.sizes, 0, reference)
     return err !== undefined ? E.left(err) : E.right({ totals: r.totals, reference: reference ?? (r.sizes.length > 0 ? r.steps[0]! / r.sizes[0]! : undefined) })
@@ -174,8 +168,8 @@ export const evaluateSplit = (
   epoch: number,
 ): TE.TaskEither<TrainError, Accumulator<number>> => async () => {
   try {
-    const batchList = exampleBatches(split, { batchSize, shuffle: false })
-    const r = await fold(split, batchList, sum, (x, y) => program.evaluate(x, y), async () => undefined, noProgress)
+    const batchList = deviceBatches(split, { batchSize, shuffle: false })
+    const r = await fold(batchList, sum, (x, y) => program.evaluate(x, y), async () => undefined, noProgress)
     if ('_tag' in r) return E.left(r)
     // only bad data, not divergence: evaluation losses are not training's
     const bad = findProblem({ epoch, batchSize, seed: 0, stepsBefore: 0, checkEvery: 0 }, r.steps, r.sizes, 0, Infinity)

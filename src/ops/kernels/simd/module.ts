@@ -27,7 +27,7 @@ export interface SimdBackend extends WasmHeapBackend {
 }
 
 /** Exports of kernels.wasm: `(lo, hi, slot, ...args)`, pointers are byte offsets (assembly/kernels.ts and the files it exports). */
-const EXPORTS = ['sigmoidGradRows', 'columnSums', 'conv2dFilterGrad', 'conv2dFilterGradFold', 'padRows', 'countInvalid', 'conv2dInputGrad', 'conv2dOneChannel', 'poolTiles', 'channelMoments', 'channelAffine', 'relu', 'reluGrad', 'maxPoolGrad', 'gemmPackB', 'gemm', 'conv2dTiles', 'elementwiseProgram'] as const
+const EXPORTS = ['sigmoidGradRows', 'columnSums', 'conv2dFilterGrad', 'conv2dFilterGradFold', 'padRows', 'countInvalid', 'conv2dInputGrad', 'conv2dOneChannel', 'poolTiles', 'channelMoments', 'channelAffine', 'relu', 'reluGrad', 'maxPoolGrad', 'gemmPackB', 'gemm', 'conv2dTiles', 'elementwiseProgram', 'gatherBytes'] as const
 /** One SIMD kernel's name. */
 export type SimdKernelName = (typeof EXPORTS)[number]
 
