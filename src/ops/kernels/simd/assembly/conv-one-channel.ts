@@ -1,52 +1,7 @@
-import { LINEAR, RELU, SIGMOID } from './activation'
+import { LINEAR, RELU, SIGMOID, sigmoidInPlace } from './activation'
 import { loadPart, madd, storePart } from './common'
 
 // ---- conv2d forward, one input channel, with bias and activation ----
-
-/** c - a * b per lane, fused where {@link madd} is (else bitwise sub(c, mul(a, b))). */
-// @ts-ignore: decorator
-@inline function nmadd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c)
-  return f32x4.sub(c, f32x4.mul(a, b))
-}
-
-/**
- * 1 / (1 + e^-v) for four lanes: activation.ts's sigmoid with the negation folded into the steps of its
- * exp4 (x = -v clamped, then -x and -r carried instead of x and r: float negation is exact, so every
- * rounding sees the same magnitudes), which saves the three instructions V8 spends on a sign flip.
- * Without FMA the bits are the same; with it the range reduction is fused as well as the polynomial.
- */
-// @ts-ignore: decorator
-@inline function sigmoid4(v: v128): v128 {
-  const magic = f32x4.splat(12583039.0) // 1.5 * 2^23 + 127
-  const nx = f32x4.pmax(f32x4.pmin(v, f32x4.splat(87.3)), f32x4.splat(-88.0)) // -x
-  const t = nmadd(nx, f32x4.splat(1.44269504), magic)
-  const n = f32x4.sub(t, magic)
-  const nr = madd(n, f32x4.splat(-2.12194440e-4), madd(n, f32x4.splat(0.693359375), nx)) // -r
-  let p = f32x4.splat(1.0 / 720.0)
-  p = nmadd(p, nr, f32x4.splat(1.0 / 120.0))
-  p = nmadd(p, nr, f32x4.splat(1.0 / 24.0))
-  p = nmadd(p, nr, f32x4.splat(1.0 / 6.0))
-  p = nmadd(p, nr, f32x4.splat(0.5))
-  p = nmadd(p, nr, f32x4.splat(1.0))
-  p = nmadd(p, nr, f32x4.splat(1.0))
-  const one = f32x4.splat(1.0)
-  return f32x4.div(one, f32x4.add(one, f32x4.mul(p, i32x4.shl(t, 23))))
-}
-
-/**
- * Sigmoid over p[0, count) in place: a pass over output rows still in L1, measured faster than the same
- * work on each tile as it leaves the accumulators (there the polynomial's long dependency chains hold up
- * the next tile's multiply-adds; here they overlap each other).
- */
-// @ts-ignore: decorator
-@inline function sigmoidInPlace(p: usize, count: i32): void {
-  const end = p + (<usize>count << 2)
-  let q = p
-  for (; q + 16 <= end; q += 16) v128.store(q, sigmoid4(v128.load(q)))
-  const rest = <i32>(end - q) >> 2
-  if (rest > 0) storePart(q, sigmoid4(loadPart(q, rest)), rest)
-}
 
 /**
  * Output rows [lo, hi) (of N*OH) of y [N, OH, OW, Co] = act(conv2d(xp, w) + bias) for ONE input channel

@@ -1,3 +1,4 @@
+import { LINEAR, SIGMOID, sigmoidInPlace } from './activation'
 import { loadPart, transposeStore } from './common'
 import { tile4x8 } from './gemm'
 
@@ -74,13 +75,17 @@ export function conv2dTiles(
   const positions = n * oh * ow
   const co8 = (co + 7) >> 3
   const outPos = <usize>co << 2
+  // sigmoid runs as a pass over the panel's outputs (its polynomial's dependency chains would hold up the tiles)
+  const tileAct = act == SIGMOID ? LINEAR : act
   for (let panel = lo; panel < hi; panel++) {
     const i0 = panel << 2
     packWindows(xp, pa, i0, positions, hp, wpx, ci, oh, ow, kh, kw, sh, sw, dh, dwl)
     const rows = min(4, positions - i0)
     for (let p = 0; p < co8; p++) {
       const j0 = p << 3
-      tile4x8(pa, wp + (<usize>(p * k * 8) << 2), k, y + (<usize>(i0 * co + j0) << 2), outPos, rows, min(8, co - j0), bias, j0, act)
+      tile4x8(pa, wp + (<usize>(p * k * 8) << 2), k, y + (<usize>(i0 * co + j0) << 2), outPos, rows, min(8, co - j0), bias, j0, tileAct)
     }
+    // the panel's positions are contiguous and still in L1
+    if (act == SIGMOID) sigmoidInPlace(y + (<usize>(i0 * co) << 2), rows * co)
   }
 }

@@ -1,4 +1,4 @@
-import { storeTile4x8 } from './activation'
+import { LINEAR, SIGMOID, sigmoidInPlace, storeTile4x8 } from './activation'
 import { loadPart, madd, transposeStore } from './common'
 
 // ---- dense matrix product: C = act(A B + bias) over packed panels ----
@@ -108,13 +108,17 @@ export function gemm(
   const pa = scratch + (<usize>(slot * k * 4) << 2)
   const n8 = (n + 7) >> 3
   const rowBytes = <usize>n << 2
+  // sigmoid runs as a pass over the panel's rows (its polynomial's dependency chains would hold up the tiles)
+  const tileAct = act == SIGMOID ? LINEAR : act
   for (let panel = lo; panel < hi; panel++) {
     const i0 = panel << 2
     const rows = min(4, m - i0)
     packRows(a, pa, i0, m, k, transA)
     for (let p = 0; p < n8; p++) {
       const j0 = p << 3
-      tile4x8(pa, bp + (<usize>(p * k * 8) << 2), k, c + (<usize>(i0 * n + j0) << 2), rowBytes, rows, min(8, n - j0), bias, j0, act)
+      tile4x8(pa, bp + (<usize>(p * k * 8) << 2), k, c + (<usize>(i0 * n + j0) << 2), rowBytes, rows, min(8, n - j0), bias, j0, tileAct)
     }
+    // the panel's rows are contiguous and still in L1
+    if (act == SIGMOID) sigmoidInPlace(c + (<usize>(i0 * n) << 2), rows * n)
   }
 }
