@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { type Node, mk } from '../ir/node.js'
+import { type Node, isOp, mk } from '../ir/node.js'
 import { type RShape, showShape } from '../ir/shape.js'
-import { conv2dOneChannel, conv2dTiled, interleaveZeros } from './kernels/index.js'
+import { conv2dOneChannel, conv2dOneChannelPooled, conv2dTiled, interleaveZeros } from './kernels/index.js'
 import { activate, activationGrad, onnxActivate } from './shared/activation.js'
 import type { Activation, ConvAttrs } from './shared/attrs.js'
 import { sum } from './shared/grad.js'
@@ -19,6 +19,7 @@ import { hwio, imageLayout, nhwc } from './shared/layout.js'
 import { original } from './shared/layout-forms.js'
 import { type Lowering, fusedKernelActivations, fusingBackends, onBackends } from './shared/lower.js'
 import { type OnnxEmitter, attr } from './shared/onnx.js'
+import type { FusionPattern } from './shared/patterns.js'
 import { asWritten, noFold, noSimplify } from './shared/rewrites.js'
 import { type RuleResult, arity, needRank, ok, shapeError, windowOut } from './shared/shape-rules.js'
 import { fromNhwc, padSpatial, tfPad, toHwio, toNhwc } from './shared/tensors.js'
@@ -114,6 +115,50 @@ const simdConv = (x: tf.Tensor, f: tf.Tensor, bias: tf.Tensor | undefined, a: Co
   return y && fromNhwc(y, a.layout)
 }
 
+const plainConvWasm: Lowering<'conv2d'> = (ins, a, ctx) => simdConv(ins[0]!, ins[1]!, undefined, a, 'linear') ?? plainConv(ins, a, ctx)
+const fusedConvWasm: Lowering<'fusedConv2d'> = (ins, a, ctx) => simdConv(ins[0]!, ins[1]!, ins[2], a, a.activation) ?? fusedConvOn(fusedKernelActivations)(ins, a, ctx)
+
+const isPool2x2 = (n: Node): n is Node<'avgPool2d'> =>
+  isOp(n, 'avgPool2d') && n.attrs.layout === 'NHWC' && n.attrs.kernel.every((k) => k === 2) && n.attrs.strides.every((s) => s === 2) && n.attrs.pad.every((p) => p === 0)
+
+/**
+ * wasm: a one-channel NHWC conv (horizontal stride 1, activation linear, relu or sigmoid, even output
+ * height and width) whose output a 2 x 2, stride 2, unpadded average pool reads: one kernel pass computes
+ * both, pooling each block of output rows while it is in L1 instead of reading the whole output back.
+ * The conv's output is still produced when something else reads it (the backward pass does).
+ */
+const convThenPool: FusionPattern = (conv, graph) => {
+  if (!(isOp(conv, 'conv2d') || isOp(conv, 'fusedConv2d')) || conv.attrs.layout !== 'NHWC' || conv.dtype !== 'float32' || conv.attrs.strides[1] !== 1) return undefined
+  const activation: Activation = isOp(conv, 'fusedConv2d') ? conv.attrs.activation : 'linear'
+  const [, oh, ow] = conv.shape
+  const filter = conv.inputs[1]!.shape
+  if (!['linear', 'relu', 'sigmoid'].includes(activation) || filter[2] !== 1 || typeof oh !== 'number' || typeof ow !== 'number' || oh % 2 !== 0 || ow % 2 !== 0) return undefined
+  const pools = graph.users(conv).filter((u) => isPool2x2(u) && !graph.claimed(u))
+  if (pools.length !== 1) return undefined
+  const pool = pools[0]!
+  const keep = graph.isOutput(conv) || graph.users(conv).length > 1
+  const a = conv.attrs
+  return {
+    pattern: 'convThenPool',
+    inputs: conv.inputs,
+    outputs: keep ? [conv, pool] : [pool],
+    dead: keep ? [] : [conv],
+    run: (xs, ctx) => {
+      const both = (): tf.Tensor[] => {
+        const fused = conv2dOneChannelPooled(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, [a.strides[0], a.strides[1]], tfPad(a.pad), [a.dilations[0], a.dilations[1]], xs[2], activation)
+        if (fused) return fused
+        // where the kernel declines at run time: the conv's own lowering, then tfjs's pool
+        const y = isOp(conv, 'fusedConv2d') ? fusedConvWasm(xs, conv.attrs, ctx) : plainConvWasm(xs, conv.attrs as ConvAttrs, ctx)
+        return [y, tf.avgPool(y as tf.Tensor4D, 2, 2, 'valid')]
+      }
+      const [y, pooled] = both()
+      if (keep) return [y!, pooled!]
+      y!.dispose()
+      return [pooled!]
+    },
+  }
+}
+
 /** ONNX's Conv with an optional bias [O] (Conv's own B input: the fused conv's bias is [C] by its shape rule). */
 const onnxConv = (b: OnnxEmitter, [x, f, bias]: readonly string[], a: ConvAttrs, act: Activation): string => {
   const y = b.op('Conv', [onnxToNchw(b, x!, a.layout), onnxToOihw(b, f!, a.layout), ...(bias === undefined ? [] : [bias])], {
@@ -136,7 +181,7 @@ export const conv2dOps = {
     shape: (i, a) => pipe(arity('conv2d', i, 2), E.chain(([x, f]) => conv2dShape(x!.shape, f!.shape, a))),
     grad: (y, dy, need) => convGrads(y.inputs[0]!, y.inputs[1]!, dy, y.attrs, need),
     eval: ([x, f], a) => fromNhwc(referenceConv(toNhwc(x!, a.layout), toHwio(f!, a.layout), a), a.layout),
-    lower: { default: plainConv, wasm: (ins, a, ctx) => simdConv(ins[0]!, ins[1]!, undefined, a, 'linear') ?? plainConv(ins, a, ctx) },
+    lower: { default: plainConv, wasm: plainConvWasm },
     layout: convLayout,
     fold: noFold,
     simplify: noSimplify,
@@ -144,6 +189,7 @@ export const conv2dOps = {
     onnx: (ins, a, cx) => E.right(onnxConv(cx.b, ins, a, 'linear')),
     // tfjs's fused conv2d runs NHWC only (the layout pass comes first)
     fusion: { role: 'core', fuse: (core, bias, activation) => (core.attrs.layout === 'NHWC' ? mk('fusedConv2d', [core.inputs[0]!, core.inputs[1]!, ...(bias ? [bias] : [])], { ...core.attrs, activation }) : undefined) },
+    patterns: { wasm: [convThenPool] },
   },
   fusedConv2d: {
     shape: (i, a) =>
@@ -175,13 +221,14 @@ export const conv2dOps = {
     lower: {
       default: fusedConvOn(['linear']),
       ...onBackends(fusingBackends, fusedConvOn(fusedKernelActivations)),
-      wasm: (ins, a, ctx) => simdConv(ins[0]!, ins[1]!, ins[2], a, a.activation) ?? fusedConvOn(fusedKernelActivations)(ins, a, ctx),
+      wasm: fusedConvWasm,
     },
     layout: convLayout,
     fold: noFold,
     simplify: noSimplify,
     canonical: asWritten,
     onnx: (ins, a, cx) => E.right(onnxConv(cx.b, ins, a, a.activation)),
+    patterns: { wasm: [convThenPool] },
     fusion: {
       role: 'fused',
       activation: (n) => n.attrs.activation,

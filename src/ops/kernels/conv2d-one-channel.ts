@@ -24,16 +24,47 @@ export function conv2dOneChannel(
   bias: tf.Tensor | undefined,
   activation: string,
 ): tf.Tensor4D | undefined {
+  return oneChannel(x, w, strides, pad, dilations, bias, activation, false)?.[0]
+}
+
+/**
+ * {@link conv2dOneChannel} and the 2 x 2 (stride 2) average pool of its output in the same pass, where
+ * it applies and the output's height and width are even: [y, pooled], pooled [N,OH/2,OW/2,Co].
+ * @example conv2dOneChannelPooled(x, w, 1, 'same', 1, b, 'sigmoid') // [[256, 28, 28, 6], [256, 14, 14, 6]]
+ */
+export function conv2dOneChannelPooled(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  strides: Pair,
+  pad: ConvPad,
+  dilations: Pair,
+  bias: tf.Tensor | undefined,
+  activation: string,
+): [tf.Tensor4D, tf.Tensor4D] | undefined {
+  const r = oneChannel(x, w, strides, pad, dilations, bias, activation, true)
+  return r && [r[0]!, r[1]!]
+}
+
+const oneChannel = (
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  strides: Pair,
+  pad: ConvPad,
+  dilations: Pair,
+  bias: tf.Tensor | undefined,
+  activation: string,
+  pool: boolean,
+): tf.Tensor4D[] | undefined => {
   const [kh, kw, ci, co] = w.shape
   const floats = x.dtype === 'float32' && w.dtype === 'float32' && (bias === undefined || (bias.dtype === 'float32' && bias.rank === 1 && bias.size === co))
   if (!onWasm() || !(activation in KERNEL_ACTIVATIONS) || !floats || ci !== 1 || x.size === 0 || w.size === 0) return undefined
   const g = convGeometry(x.shape, [kh, kw], strides, pad, dilations)
-  if (g.stride[1] !== 1 || g.outH <= 0 || g.outW <= 0) return undefined
+  if (g.stride[1] !== 1 || g.outH <= 0 || g.outW <= 0 || (pool && (g.outH % 2 !== 0 || g.outW % 2 !== 0))) return undefined
   return tf.tidy(() => {
     // whole 4-position tiles: the last one may read up to 3 columns past the output's last tap
     const tiles = Math.ceil(g.outW / 4) * 4
     const xp = padForTaps(x, g, g.outH, g.outW, tiles - g.outW)
-    const attrs = { strides: g.stride, dilations: g.dilation, outShape: [x.shape[0], g.outH, g.outW, co], activation }
-    return runHeapKernel(CONV2D_ONE_CHANNEL, bias ? { xp, w, bias } : { xp, w }, attrs)[0] as tf.Tensor4D
+    const attrs = { strides: g.stride, dilations: g.dilation, outShape: [x.shape[0], g.outH, g.outW, co], activation, pool }
+    return runHeapKernel(CONV2D_ONE_CHANNEL, bias ? { xp, w, bias } : { xp, w }, attrs) as tf.Tensor4D[]
   })
 }

@@ -12,6 +12,7 @@ import { columnSums, conv2dFilterGrad, conv2dInputGrad, conv2dOneChannel, pooled
 import { batchNormGradHeap, batchNormHeap, channelStatHeap } from '../../../src/ops/kernels/batch-norm-heap.js'
 import { simdMatMul } from '../../../src/ops/kernels/gemm.js'
 import { conv2dTiled } from '../../../src/ops/kernels/conv2d-tiles.js'
+import { conv2dOneChannelPooled } from '../../../src/ops/kernels/conv2d-one-channel.js'
 import { maxPool2dGradHeap } from '../../../src/ops/kernels/max-pool2d-grad-heap.js'
 import { reluGradHeap, reluHeap } from '../../../src/ops/kernels/relu-grad-heap.js'
 import { simdFma } from '../../../src/ops/kernels/simd/module.js'
@@ -83,6 +84,7 @@ describe('heap kernels on two threads', () => {
               conv2dFilterGrad(x, dy, [k, k, ci, co], 1, 'same', 1),
               conv2dInputGrad(dy, w, [n, 12, 12, ci], 1, 'same', 1),
               conv2dOneChannel(x1, w1, 1, 'same', 1, undefined, 'sigmoid')!,
+              ...conv2dOneChannelPooled(x1, w1, 1, 'same', 1, undefined, 'sigmoid')!,
               conv2dTiled(x, w, 1, 'valid', 1, undefined, 'relu')!,
             ]
           }),

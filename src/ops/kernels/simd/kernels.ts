@@ -20,7 +20,8 @@ export const CONV2D_FILTER_GRAD = 'TypegradConv2DFilterGrad'
 
 /**
  * xp [N,HP,WP,1] (padded so that 4-position tiles read inside each row), w [KH,KW,1,Co], bias [Co]
- * (attrs outShape [N,OH,OW,Co], strides [sh, 1], dilations, activation) -> activation(conv + bias).
+ * (attrs outShape [N,OH,OW,Co], strides [sh, 1], dilations, activation, pool) -> y = activation(conv +
+ * bias), and with `pool` (OH and OW even) also y's 2 x 2 average pool [N,OH/2,OW/2,Co].
  */
 export const CONV2D_ONE_CHANNEL = 'TypegradConv2DOneChannel'
 /** The activations {@link CONV2D_ONE_CHANNEL} applies in registers, by the code its kernel takes. */
@@ -168,10 +169,13 @@ registerHeapKernel(CONV2D_ONE_CHANNEL, ['xp', 'w', 'bias'], (backend, [xp, w, bi
     for (let c = 0; c < co; c++) p.fill(bs[c]!, wAt + 4 * (taps * co + c), wAt + 4 * (taps * co + c + 1))
   }
   const act = KERNEL_ACTIVATIONS[attrs['activation'] as keyof typeof KERNEL_ACTIVATIONS]
-  const args = [simd.ptr(xp), simd.ptr(prep.info), simd.ptr(y), hp, wp, oh, ow, co, taps, sh, wAt, act]
-  simd.run('conv2dOneChannel', n * oh, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, (ow * co * taps) / 4)))
+  // pooled: work items are pairs of output rows, and the 2 x 2 average pool of y comes out as well
+  const pooled = attrs['pool'] === true ? backend.makeOutput([n, oh / 2, ow / 2, co], 'float32') : undefined
+  const items = pooled ? (n * oh) / 2 : n * oh
+  const args = [simd.ptr(xp), simd.ptr(prep.info), simd.ptr(y), hp, wp, oh, ow, co, taps, sh, wAt, act, pooled ? simd.ptr(pooled) : 0]
+  simd.run('conv2dOneChannel', items, args, Math.ceil(SPLIT_MIN_ELEMENTS / Math.max(1, ((n * oh) / items) * ((ow * co * taps) / 4))))
   prep.free()
-  return [y]
+  return pooled ? [y, pooled] : [y]
 })
 
 registerHeapKernel(POOL_TILES, ['x'], (backend, [x], attrs) => {

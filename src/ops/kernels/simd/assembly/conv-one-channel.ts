@@ -22,28 +22,31 @@ import { loadPart, madd, storePart } from './common'
  */
 export function conv2dOneChannel(
   lo: i32, hi: i32, slot: i32, xp: usize, prep: usize, y: usize,
-  hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32, act: i32,
+  hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32, act: i32, yp: usize,
 ): void {
-  if (act == SIGMOID) sigmoidRows(lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
-  else if (act == RELU) reluRows(lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
-  else linearRows(lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
+  // pooled: the items are pairs of output rows, so every block of rows holds whole pooling windows
+  const r0 = yp != 0 ? lo * 2 : lo
+  const r1 = yp != 0 ? hi * 2 : hi
+  if (act == SIGMOID) sigmoidRows(r0, r1, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt, yp)
+  else if (act == RELU) reluRows(r0, r1, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt, yp)
+  else linearRows(r0, r1, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt, yp)
 }
 
 // One function per activation, not inlined: binaryen folds inlined copies that differ only in a constant
 // back into one body with a runtime branch on it, in the middle of the tile code.
 // @ts-ignore: decorator
-@noinline function sigmoidRows(lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32): void {
-  outputRows(SIGMOID, lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
+@noinline function sigmoidRows(lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32, yp: usize): void {
+  outputRows(SIGMOID, lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt, yp)
 }
 
 // @ts-ignore: decorator
-@noinline function reluRows(lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32): void {
-  outputRows(RELU, lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
+@noinline function reluRows(lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32, yp: usize): void {
+  outputRows(RELU, lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt, yp)
 }
 
 // @ts-ignore: decorator
-@noinline function linearRows(lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32): void {
-  outputRows(LINEAR, lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt)
+@noinline function linearRows(lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32, yp: usize): void {
+  outputRows(LINEAR, lo, hi, xp, prep, y, hp, wp, oh, ow, co, taps, sh, wAt, yp)
 }
 
 /** The top-left tap's row in xp for output row r (of N*OH). */
@@ -55,7 +58,7 @@ export function conv2dOneChannel(
 
 // @ts-ignore: decorator
 @inline function outputRows(
-  act: i32, lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32,
+  act: i32, lo: i32, hi: i32, xp: usize, prep: usize, y: usize, hp: i32, wp: i32, oh: i32, ow: i32, co: i32, taps: i32, sh: i32, wAt: i32, yp: usize,
 ): void {
   // the sigmoid runs as a pass over each block of rows; the tiles store the linear sums
   const tileAct = act == SIGMOID ? LINEAR : act
@@ -98,6 +101,34 @@ export function conv2dOneChannel(
       }
     }
     if (act == SIGMOID) sigmoidInPlace(y0, rows * ow * co)
+    if (yp != 0) poolRowPairs(y0, rows >> 1, ow, co, yp + <usize>(r >> 1) * (rowBytes >> 1))
+  }
+}
+
+/**
+ * The 2 x 2 average pool of `pairs` pairs of output rows at y0 (rows of OW x Co floats, still in L1) into
+ * pooled rows at out (OW/2 x Co each): (a + c) / 4 + (b + d) / 4 with a, b side by side in the top row and
+ * c, d under them: the sums in the order pool-tiles.ts adds them.
+ */
+// @ts-ignore: decorator
+@inline function poolRowPairs(y0: usize, pairs: i32, ow: i32, co: i32, out: usize): void {
+  const quarter = f32x4.splat(0.25)
+  const rowBytes = <usize>(ow * co) << 2
+  const pos = <usize>co << 2
+  let d = out
+  for (let p = 0; p < pairs; p++) {
+    const top = y0 + <usize>(2 * p) * rowBytes
+    for (let ox = 0; ox + 1 < ow; ox += 2) {
+      const a = top + <usize>ox * pos
+      for (let k = 0; k < co; k += 4) {
+        const valid = min(4, co - k)
+        const o = <usize>k << 2
+        const left = f32x4.mul(f32x4.add(loadPart(a + o, valid), loadPart(a + rowBytes + o, valid)), quarter)
+        const right = f32x4.mul(f32x4.add(loadPart(a + pos + o, valid), loadPart(a + pos + rowBytes + o, valid)), quarter)
+        storePart(d + o, f32x4.add(left, right), valid)
+      }
+      d += pos
+    }
   }
 }
 
