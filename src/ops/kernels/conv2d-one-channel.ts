@@ -5,9 +5,10 @@
  * output positions in each vector instead and applies the activation while the tile is in registers.
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { convGeometry, type ConvPad, type Pair } from './conv-geometry.js'
-import { CONV2D_ONE_CHANNEL, KERNEL_ACTIVATIONS, padForTaps } from './simd/kernels.js'
-import { onWasm, runHeapKernel } from './wasm-heap.js'
+import { convGeometry } from './conv-geometry.js'
+import { type SimdConvArgs, simdConvApplies } from './simd-conv-args.js'
+import { CONV2D_ONE_CHANNEL, padForTaps } from './simd/kernels.js'
+import { runHeapKernel } from './wasm-heap.js'
 
 /**
  * activation(conv2d(x, w) + bias) as one SIMD kernel when the backend is wasm, x has one channel, the
@@ -15,16 +16,8 @@ import { onWasm, runHeapKernel } from './wasm-heap.js'
  * caller's tfjs path runs). Shapes: x [N,H,W,1] NHWC, w [KH,KW,1,Co] HWIO, bias [Co] -> [N,OH,OW,Co].
  * @example conv2dOneChannel(x, w, 1, [[0, 0], [2, 2], [2, 2], [0, 0]], 1, b, 'sigmoid') // [256, 28, 28, 6]
  */
-export function conv2dOneChannel(
-  x: tf.Tensor4D,
-  w: tf.Tensor4D,
-  strides: Pair,
-  pad: ConvPad,
-  dilations: Pair,
-  bias: tf.Tensor | undefined,
-  activation: string,
-): tf.Tensor4D | undefined {
-  return oneChannel(x, w, strides, pad, dilations, bias, activation, false)?.[0]
+export function conv2dOneChannel(...args: SimdConvArgs): tf.Tensor4D | undefined {
+  return oneChannel(args, false)?.[0]
 }
 
 /**
@@ -32,32 +25,14 @@ export function conv2dOneChannel(
  * it applies and the output's height and width are even: [y, pooled], pooled [N,OH/2,OW/2,Co].
  * @example conv2dOneChannelPooled(x, w, 1, 'same', 1, b, 'sigmoid') // [[256, 28, 28, 6], [256, 14, 14, 6]]
  */
-export function conv2dOneChannelPooled(
-  x: tf.Tensor4D,
-  w: tf.Tensor4D,
-  strides: Pair,
-  pad: ConvPad,
-  dilations: Pair,
-  bias: tf.Tensor | undefined,
-  activation: string,
-): [tf.Tensor4D, tf.Tensor4D] | undefined {
-  const r = oneChannel(x, w, strides, pad, dilations, bias, activation, true)
+export function conv2dOneChannelPooled(...args: SimdConvArgs): [tf.Tensor4D, tf.Tensor4D] | undefined {
+  const r = oneChannel(args, true)
   return r && [r[0]!, r[1]!]
 }
 
-const oneChannel = (
-  x: tf.Tensor4D,
-  w: tf.Tensor4D,
-  strides: Pair,
-  pad: ConvPad,
-  dilations: Pair,
-  bias: tf.Tensor | undefined,
-  activation: string,
-  pool: boolean,
-): tf.Tensor4D[] | undefined => {
+const oneChannel = ([x, w, strides, pad, dilations, bias, activation]: SimdConvArgs, pool: boolean): tf.Tensor4D[] | undefined => {
   const [kh, kw, ci, co] = w.shape
-  const floats = x.dtype === 'float32' && w.dtype === 'float32' && (bias === undefined || (bias.dtype === 'float32' && bias.rank === 1 && bias.size === co))
-  if (!onWasm() || !(activation in KERNEL_ACTIVATIONS) || !floats || ci !== 1 || x.size === 0 || w.size === 0) return undefined
+  if (!simdConvApplies(x, w, bias, activation) || ci !== 1) return undefined
   const g = convGeometry(x.shape, [kh, kw], strides, pad, dilations)
   if (g.stride[1] !== 1 || g.outH <= 0 || g.outW <= 0 || (pool && (g.outH % 2 !== 0 || g.outW % 2 !== 0))) return undefined
   return tf.tidy(() => {

@@ -5,10 +5,11 @@
  * conv at ~11-14 GMAC/s per core.
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { convGeometry, type ConvPad, type Pair } from './conv-geometry.js'
+import { convGeometry } from './conv-geometry.js'
 import { CONV2D_TILES } from './simd/conv-tiles-kernel.js'
-import { KERNEL_ACTIVATIONS, padForTaps } from './simd/kernels.js'
-import { onWasm, runHeapKernel } from './wasm-heap.js'
+import { type SimdConvArgs, simdConvApplies } from './simd-conv-args.js'
+import { padForTaps } from './simd/kernels.js'
+import { runHeapKernel } from './wasm-heap.js'
 
 /**
  * activation(conv2d(x, w) + bias) as one SIMD kernel when the backend is wasm and the activation is
@@ -16,18 +17,9 @@ import { onWasm, runHeapKernel } from './wasm-heap.js'
  * w [KH,KW,Ci,Co] HWIO, bias [Co] -> [N,OH,OW,Co].
  * @example conv2dTiled(x, w, 1, 'valid', 1, b, 'sigmoid') // x [256, 14, 14, 6], w [5, 5, 6, 16] -> [256, 10, 10, 16]
  */
-export function conv2dTiled(
-  x: tf.Tensor4D,
-  w: tf.Tensor4D,
-  strides: Pair,
-  pad: ConvPad,
-  dilations: Pair,
-  bias: tf.Tensor | undefined,
-  activation: string,
-): tf.Tensor4D | undefined {
+export function conv2dTiled(...[x, w, strides, pad, dilations, bias, activation]: SimdConvArgs): tf.Tensor4D | undefined {
   const co = w.shape[3]
-  const floats = x.dtype === 'float32' && w.dtype === 'float32' && (bias === undefined || (bias.dtype === 'float32' && bias.rank === 1 && bias.size === co))
-  if (!onWasm() || !(activation in KERNEL_ACTIVATIONS) || !floats || x.size === 0 || w.size === 0 || x.shape[3] !== w.shape[2]) return undefined
+  if (!simdConvApplies(x, w, bias, activation)) return undefined
   const g = convGeometry(x.shape, [w.shape[0], w.shape[1]], strides, pad, dilations)
   if (g.outH <= 0 || g.outW <= 0) return undefined
   return tf.tidy(() => {

@@ -12,7 +12,6 @@ export { conv2dTiled } from './conv2d-tiles.js'
 export { simdMatMul } from './gemm.js'
 export { bytesOnHeap, gatherScaledRows, type HeapBytes } from './gather-bytes.js'
 export { poolTiles } from './pool-tiles.js'
-export { denseGrads, type DenseGrads } from './dense-grad.js'
 export {
   pooledSigmoidGradWithBias,
   sigmoidGradWithBias,
