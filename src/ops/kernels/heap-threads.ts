@@ -178,6 +178,21 @@ function startPool(): Pool | undefined {
 }
 
 /**
+ * Starts the worker now and has it instantiate `simd` (a wake-up without a job: it drains its port and
+ * waits again), so that it is up by the first calls instead of being started by them (which then run on
+ * one thread until it is).
+ * @example prepareHeapThreads({ module, memory, exports })
+ */
+export function prepareHeapThreads(simd: SharedSimd): void {
+  pool ??= startPool()
+  if (pool === undefined || pool.memory === simd.memory) return
+  pool.port.postMessage({ simd: { module: simd.module, memory: simd.memory } })
+  pool.memory = simd.memory
+  Atomics.store(pool.ctrl, SEQ, ++pool.seq)
+  Atomics.notify(pool.ctrl, SEQ)
+}
+
+/**
  * Runs `run` over items [0, count) with `params` on this thread, cut into the same {@link CHUNKS} ranges
  * ({@link rangeEdges}), in order, that {@link runSplit} hands out: `run(lo, hi, range, ...params)`; empty
  * ranges are skipped (their scratch slots keep what the caller put there).

@@ -18,3 +18,4 @@ export {
   type PooledSigmoidGrads,
   type SigmoidBiasGrads,
 } from './sigmoid-grad.js'
+export { prepareSimd } from './simd/module.js'

@@ -21,6 +21,7 @@ import { createRequire } from 'node:module'
 import { Worker as NodeWorker, type WorkerOptions } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import { prepareSimd } from '../../ops/kernels/index.js'
 
 const require = createRequire(import.meta.url)
 
@@ -148,5 +149,6 @@ export async function initWasm(opts: WasmOptions = {}): Promise<WasmInfo> {
   }
   const info = await initialised
   if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm')
+  prepareSimd()
   return info
 }

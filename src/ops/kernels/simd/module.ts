@@ -14,9 +14,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
-import type * as tf from '@tensorflow/tfjs-core'
-import { CHUNKS, registerSimdSplitKernel, runRanges, runSplit, type SharedSimd } from '../heap-threads.js'
-import type { WasmHeapBackend } from '../wasm-heap.js'
+import * as tf from '@tensorflow/tfjs-core'
+import { CHUNKS, prepareHeapThreads, registerSimdSplitKernel, runRanges, runSplit, type SharedSimd } from '../heap-threads.js'
+import { type WasmHeapBackend, onWasm } from '../wasm-heap.js'
 
 /** The parts of tfjs-backend-wasm's BackendWasm the SIMD kernels need beyond {@link WasmHeapBackend}. */
 export interface SimdBackend extends WasmHeapBackend {
@@ -96,7 +96,10 @@ export function simdOn(backend: WasmHeapBackend): Simd | undefined {
     const module = moduleFor(shared)
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as SharedSimd['exports']
     const dataIdMap = b.dataIdMap
-    if (shared) for (const name of EXPORTS) registerSimdSplitKernel(`simd:${name}`, { module, memory, exports }, name)
+    if (shared) {
+      for (const name of EXPORTS) registerSimdSplitKernel(`simd:${name}`, { module, memory, exports }, name)
+      prepareHeapThreads({ module, memory, exports })
+    }
     simd = {
       memory,
       ptr: (t) => {
@@ -113,4 +116,14 @@ export function simdOn(backend: WasmHeapBackend): Simd | undefined {
     instances.set(memory, simd)
   }
   return simd
+}
+
+/**
+ * Loads the SIMD kernels on the active backend's heap now, when it is tfjs-wasm (and starts the kernel
+ * worker on the threaded build), rather than at the first kernel call: the worker's start-up then overlaps
+ * with loading data and compiling the step instead of holding up the first steps.
+ * @example await tf.setBackend('wasm'); prepareSimd()
+ */
+export function prepareSimd(): void {
+  if (onWasm()) simdOn(tf.backend() as unknown as WasmHeapBackend)
 }
