@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { type Node, isOp, mk } from '../ir/node.js'
 import { type RShape, showShape } from '../ir/shape.js'
-import { conv2dOneChannel, conv2dOneChannelPooled, conv2dTiled, interleaveZeros } from './kernels/index.js'
+import { conv2dOneChannel, conv2dOneChannelPooled, conv2dTiled, conv2dTiledPooled, interleaveZeros } from './kernels/index.js'
 import { activate, activationGrad, onnxActivate } from './shared/activation.js'
 import type { Activation, ConvAttrs } from './shared/attrs.js'
 import { sum } from './shared/grad.js'
@@ -122,17 +122,17 @@ const isPool2x2 = (n: Node): n is Node<'avgPool2d'> =>
   isOp(n, 'avgPool2d') && n.attrs.layout === 'NHWC' && n.attrs.kernel.every((k) => k === 2) && n.attrs.strides.every((s) => s === 2) && n.attrs.pad.every((p) => p === 0)
 
 /**
- * wasm: a one-channel NHWC conv (horizontal stride 1, activation linear, relu or sigmoid, even output
- * height and width) whose output a 2 x 2, stride 2, unpadded average pool reads: one kernel pass computes
- * both, pooling each block of output rows while it is in L1 instead of reading the whole output back.
- * The conv's output is still produced when something else reads it (the backward pass does).
+ * wasm: an NHWC conv (activation linear, relu or sigmoid, even output height and width) whose output a
+ * 2 x 2, stride 2, unpadded average pool reads: one kernel pass computes both, pooling outputs while they
+ * are in L1 (a one-channel conv pools each block of output rows, the conv tiles each tile of one pooling
+ * window) instead of reading the whole output back. The conv's output is still produced when something
+ * else reads it (the backward pass does).
  */
 const convThenPool: FusionPattern = (conv, graph) => {
-  if (!(isOp(conv, 'conv2d') || isOp(conv, 'fusedConv2d')) || conv.attrs.layout !== 'NHWC' || conv.dtype !== 'float32' || conv.attrs.strides[1] !== 1) return undefined
+  if (!(isOp(conv, 'conv2d') || isOp(conv, 'fusedConv2d')) || conv.attrs.layout !== 'NHWC' || conv.dtype !== 'float32') return undefined
   const activation: Activation = isOp(conv, 'fusedConv2d') ? conv.attrs.activation : 'linear'
   const [, oh, ow] = conv.shape
-  const filter = conv.inputs[1]!.shape
-  if (!['linear', 'relu', 'sigmoid'].includes(activation) || filter[2] !== 1 || typeof oh !== 'number' || typeof ow !== 'number' || oh % 2 !== 0 || ow % 2 !== 0) return undefined
+  if (!['linear', 'relu', 'sigmoid'].includes(activation) || typeof oh !== 'number' || typeof ow !== 'number' || oh % 2 !== 0 || ow % 2 !== 0) return undefined
   const pools = graph.users(conv).filter((u) => isPool2x2(u) && !graph.claimed(u))
   if (pools.length !== 1) return undefined
   const pool = pools[0]!
@@ -145,7 +145,8 @@ const convThenPool: FusionPattern = (conv, graph) => {
     dead: keep ? [] : [conv],
     run: (xs, ctx) => {
       const both = (): tf.Tensor[] => {
-        const fused = conv2dOneChannelPooled(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, [a.strides[0], a.strides[1]], tfPad(a.pad), [a.dilations[0], a.dilations[1]], xs[2], activation)
+        const args = [xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, [a.strides[0], a.strides[1]], tfPad(a.pad), [a.dilations[0], a.dilations[1]], xs[2], activation] as const
+        const fused = conv2dOneChannelPooled(...args) ?? conv2dTiledPooled(...args)
         if (fused) return fused
         // where the kernel declines at run time: the conv's own lowering, then tfjs's pool
         const y = isOp(conv, 'fusedConv2d') ? fusedConvWasm(xs, conv.attrs, ctx) : plainConvWasm(xs, conv.attrs as ConvAttrs, ctx)

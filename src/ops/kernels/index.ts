@@ -8,7 +8,7 @@ export { softmaxCrossEntropy, type SoftmaxCrossEntropy } from './softmax-cross-e
 export { convGeometry, interleaveZeros, pair, type ConvPad, type Pair, type ConvGeometry } from './conv-geometry.js'
 export { columnSums } from './column-sums.js'
 export { conv2dOneChannel, conv2dOneChannelPooled } from './conv2d-one-channel.js'
-export { conv2dTiled } from './conv2d-tiles.js'
+export { conv2dTiled, conv2dTiledPooled } from './conv2d-tiles.js'
 export { simdMatMul } from './gemm.js'
 export { bytesOnHeap, gatherScaledRows, type HeapBytes } from './gather-bytes.js'
 export { poolTiles } from './pool-tiles.js'

@@ -11,7 +11,7 @@ import { heapThreadsActive, setHeapThreads } from '../../../src/ops/kernels/heap
 import { columnSums, conv2dFilterGrad, conv2dInputGrad, conv2dOneChannel, pooledSigmoidGradWithBias } from '../../../src/ops/kernels/index.js'
 import { batchNormGradHeap, batchNormHeap, channelStatHeap } from '../../../src/ops/kernels/batch-norm-heap.js'
 import { simdMatMul } from '../../../src/ops/kernels/gemm.js'
-import { conv2dTiled } from '../../../src/ops/kernels/conv2d-tiles.js'
+import { conv2dTiled, conv2dTiledPooled } from '../../../src/ops/kernels/conv2d-tiles.js'
 import { conv2dOneChannelPooled } from '../../../src/ops/kernels/conv2d-one-channel.js'
 import { maxPool2dGradHeap } from '../../../src/ops/kernels/max-pool2d-grad-heap.js'
 import { reluGradHeap, reluHeap } from '../../../src/ops/kernels/relu-grad-heap.js'
@@ -86,6 +86,7 @@ describe('heap kernels on two threads', () => {
               conv2dOneChannel(x1, w1, 1, 'same', 1, undefined, 'sigmoid')!,
               ...conv2dOneChannelPooled(x1, w1, 1, 'same', 1, undefined, 'sigmoid')!,
               conv2dTiled(x, w, 1, 'valid', 1, undefined, 'relu')!,
+              ...conv2dTiledPooled(x, w, 1, 'same', 1, undefined, 'sigmoid')!,
             ]
           }),
         )

@@ -76,12 +76,12 @@ export const SIGMOID = 2
 
 /**
  * The epilogue of a 4 x 8 tile: rows r < `rows` of the tile (accumulators r0..r3, low and high halves)
- * get bias[j0 .. j0+cols) (bias 0: none) added, `act` applied, and go to out + r * rowStep, their first
- * `cols` (1..8) floats.
+ * get bias[j0 .. j0+cols) (bias 0: none) added, `act` applied, and go to out + (r & 1) * rowStep + (r >> 1)
+ * * pairStep (pairStep = 2 * rowStep: evenly spaced rows), their first `cols` (1..8) floats.
  */
 // @ts-ignore: decorator
 @inline export function storeTile4x8(
-  out: usize, rowStep: usize, rows: i32, cols: i32, bias: usize, j0: i32, act: i32,
+  out: usize, rowStep: usize, pairStep: usize, rows: i32, cols: i32, bias: usize, j0: i32, act: i32,
   r0l: v128, r0h: v128, r1l: v128, r1h: v128, r2l: v128, r2h: v128, r3l: v128, r3h: v128,
 ): void {
   let bl = f32x4.splat(0)
@@ -92,6 +92,6 @@ export const SIGMOID = 2
   }
   storeRow(out, r0l, r0h, bl, bh, cols, act)
   if (rows > 1) storeRow(out + rowStep, r1l, r1h, bl, bh, cols, act)
-  if (rows > 2) storeRow(out + 2 * rowStep, r2l, r2h, bl, bh, cols, act)
-  if (rows > 3) storeRow(out + 3 * rowStep, r3l, r3h, bl, bh, cols, act)
+  if (rows > 2) storeRow(out + pairStep, r2l, r2h, bl, bh, cols, act)
+  if (rows > 3) storeRow(out + pairStep + rowStep, r3l, r3h, bl, bh, cols, act)
 }

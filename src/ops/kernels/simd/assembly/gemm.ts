@@ -72,10 +72,11 @@ export function gemmPackB(lo: i32, hi: i32, slot: i32, b: usize, bp: usize, k: i
 
 /**
  * One 4 x 8 tile of act(A B + bias): A's 4 rows packed as pa [K, 4], B's 8 columns as bq [K, 8]; rows r <
- * `rows` go to out + r * rowStep, their first `cols` columns (bias[j0 ..], bias 0: none).
+ * `rows` go to out + (r & 1) * rowStep + (r >> 1) * pairStep (see storeTile4x8), their first `cols`
+ * columns (bias[j0 ..], bias 0: none).
  */
 // @ts-ignore: decorator
-@inline export function tile4x8(pa: usize, bq: usize, k: i32, out: usize, rowStep: usize, rows: i32, cols: i32, bias: usize, j0: i32, act: i32): void {
+@inline export function tile4x8(pa: usize, bq: usize, k: i32, out: usize, rowStep: usize, pairStep: usize, rows: i32, cols: i32, bias: usize, j0: i32, act: i32): void {
   const z = f32x4.splat(0)
   let a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, d0 = z, d1 = z
   let ap = pa
@@ -93,7 +94,7 @@ export function gemmPackB(lo: i32, hi: i32, slot: i32, b: usize, bp: usize, k: i
     ap += 16
     bq += 32
   }
-  storeTile4x8(out, rowStep, rows, cols, bias, j0, act, a0, a1, b0, b1, c0, c1, d0, d1)
+  storeTile4x8(out, rowStep, pairStep, rows, cols, bias, j0, act, a0, a1, b0, b1, c0, c1, d0, d1)
 }
 
 /**
@@ -116,7 +117,7 @@ export function gemm(
     packRows(a, pa, i0, m, k, transA)
     for (let p = 0; p < n8; p++) {
       const j0 = p << 3
-      tile4x8(pa, bp + (<usize>(p * k * 8) << 2), k, c + (<usize>(i0 * n + j0) << 2), rowBytes, rows, min(8, n - j0), bias, j0, tileAct)
+      tile4x8(pa, bp + (<usize>(p * k * 8) << 2), k, c + (<usize>(i0 * n + j0) << 2), rowBytes, 2 * rowBytes, rows, min(8, n - j0), bias, j0, tileAct)
     }
     // the panel's rows are contiguous and still in L1
     if (act == SIGMOID) sigmoidInPlace(c + (<usize>(i0 * n) << 2), rows * n)
