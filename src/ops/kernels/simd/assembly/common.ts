@@ -52,3 +52,19 @@
   v128.store(d, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32)
   v128.store(d, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48)
 }
+
+/**
+ * dst[0, co) = the average of the 4 channel vectors at a, a + pos (beside it), a + pair (below it) and
+ * a + pair + pos, summed as (a + c) / 4 + (b + d) / 4: pool-tiles.ts's order, so fused pools give its bits.
+ */
+// @ts-ignore: decorator
+@inline export function poolWindow(a: usize, pos: usize, pair: usize, co: i32, dst: usize): void {
+  const quarter = f32x4.splat(0.25)
+  for (let c = 0; c < co; c += 4) {
+    const valid = min(4, co - c)
+    const o = <usize>c << 2
+    const left = f32x4.mul(f32x4.add(loadPart(a + o, valid), loadPart(a + pair + o, valid)), quarter)
+    const right = f32x4.mul(f32x4.add(loadPart(a + pos + o, valid), loadPart(a + pair + pos + o, valid)), quarter)
+    storePart(dst + o, f32x4.add(left, right), valid)
+  }
+}

@@ -1,5 +1,5 @@
 import { LINEAR, RELU, SIGMOID, sigmoidInPlace } from './activation'
-import { loadPart, madd, storePart } from './common'
+import { loadPart, madd, poolWindow, storePart } from './common'
 
 // ---- conv2d forward, one input channel, with bias and activation ----
 
@@ -108,25 +108,17 @@ export function conv2dOneChannel(
 /**
  * The 2 x 2 average pool of `pairs` pairs of output rows at y0 (rows of OW x Co floats, still in L1) into
  * pooled rows at out (OW/2 x Co each): (a + c) / 4 + (b + d) / 4 with a, b side by side in the top row and
- * c, d under them: the sums in the order pool-tiles.ts adds them.
+ * c, d under them (common.ts's poolWindow).
  */
 // @ts-ignore: decorator
 @inline function poolRowPairs(y0: usize, pairs: i32, ow: i32, co: i32, out: usize): void {
-  const quarter = f32x4.splat(0.25)
   const rowBytes = <usize>(ow * co) << 2
   const pos = <usize>co << 2
   let d = out
   for (let p = 0; p < pairs; p++) {
     const top = y0 + <usize>(2 * p) * rowBytes
     for (let ox = 0; ox + 1 < ow; ox += 2) {
-      const a = top + <usize>ox * pos
-      for (let k = 0; k < co; k += 4) {
-        const valid = min(4, co - k)
-        const o = <usize>k << 2
-        const left = f32x4.mul(f32x4.add(loadPart(a + o, valid), loadPart(a + rowBytes + o, valid)), quarter)
-        const right = f32x4.mul(f32x4.add(loadPart(a + pos + o, valid), loadPart(a + pos + rowBytes + o, valid)), quarter)
-        storePart(d + o, f32x4.add(left, right), valid)
-      }
+      poolWindow(top + <usize>ox * pos, pos, rowBytes, co, d)
       d += pos
     }
   }

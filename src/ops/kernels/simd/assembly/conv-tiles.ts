@@ -1,5 +1,5 @@
 import { LINEAR, SIGMOID, sigmoidInPlace } from './activation'
-import { loadPart, storePart, transposeStore } from './common'
+import { loadPart, poolWindow, transposeStore } from './common'
 import { tile4x8 } from './gemm'
 
 // ---- conv2d forward as the dense product's 4 x 8 register tiles ----
@@ -104,18 +104,5 @@ export function conv2dTiles(
       if (rows > 2) sigmoidInPlace(out + pairStep, (rows - 2) * co)
     }
     if (yp != 0) poolWindow(out, outPos, pairStep, co, yp + <usize>item * outPos)
-  }
-}
-
-/** dst[0, co) = the average of the 4 outputs at a, a + pos, a + pair, a + pair + pos: (a + c) / 4 + (b + d) / 4. */
-// @ts-ignore: decorator
-@inline function poolWindow(a: usize, pos: usize, pair: usize, co: i32, dst: usize): void {
-  const quarter = f32x4.splat(0.25)
-  for (let c = 0; c < co; c += 4) {
-    const valid = min(4, co - c)
-    const o = <usize>c << 2
-    const left = f32x4.mul(f32x4.add(loadPart(a + o, valid), loadPart(a + pair + o, valid)), quarter)
-    const right = f32x4.mul(f32x4.add(loadPart(a + pos + o, valid), loadPart(a + pair + pos + o, valid)), quarter)
-    storePart(dst + o, f32x4.add(left, right), valid)
   }
 }
