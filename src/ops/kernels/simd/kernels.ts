@@ -24,7 +24,7 @@ export const CONV2D_FILTER_GRAD = 'TypegradConv2DFilterGrad'
  * bias), and with `pool` (OH and OW even) also y's 2 x 2 average pool [N,OH/2,OW/2,Co].
  */
 export const CONV2D_ONE_CHANNEL = 'TypegradConv2DOneChannel'
-/** The activations {@link CONV2D_ONE_CHANNEL} applies in registers, by the code its kernel takes. */
+/** The activations the SIMD kernels apply in registers (the one-channel conv, the conv tiles, the dense product), by the code they take (assembly/activation.ts). */
 export const KERNEL_ACTIVATIONS = { linear: 0, relu: 1, sigmoid: 2 } as const
 
 /** x [N,H,W,C] (attrs kernel [kH, kW], max) -> [N, floor(H/kH), floor(W/kW), C]: mean or max of side-by-side windows. */
